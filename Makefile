@@ -1,0 +1,24 @@
+# Entry points. `make demo` runs the most complete thing that works today;
+# `make test` runs every test. Both install what they need first.
+PYTHON ?= python3
+TARGET ?= p4sim
+
+.PHONY: setup deps-apt deps-py demo test lint ptf bench
+
+setup: deps-apt deps-py
+
+deps-apt:
+	./scripts/install-deps.sh
+
+deps-py:
+	$(PYTHON) -m pip install -q -e '.[test]'
+
+demo: setup
+	./scripts/demo.sh
+
+test: setup
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m pytest -q tests
+
+lint:
+	$(PYTHON) -m ruff check .
