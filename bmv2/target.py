@@ -24,7 +24,7 @@ class TargetError(RuntimeError):
 @dataclass
 class TargetSpec:
     target: str  # "p4sim" or "bmv2"
-    program: Path
+    program: Path | None  # None: p4sim waits for the pipeline over P4Runtime (--no-p4)
     include_dirs: Sequence[Path] = ()
     grpc_addr: str | None = None  # e.g. 127.0.0.1:9559; None: no P4Runtime server
     device_id: int = 1
@@ -35,6 +35,8 @@ class TargetSpec:
 
 def compile_for_bmv2(spec: TargetSpec, workdir: Path) -> tuple[Path, Path]:
     """Run p4c for the BMv2 v1model backend; returns (json, p4info)."""
+    if spec.program is None:
+        raise TargetError("no program to compile")
     p4c = shutil.which("p4c")
     if p4c is None:
         raise TargetError("TARGET=bmv2 needs p4c on PATH")
@@ -53,7 +55,7 @@ def compile_for_bmv2(spec: TargetSpec, workdir: Path) -> tuple[Path, Path]:
 def target_command(spec: TargetSpec, interfaces: Sequence[str], workdir: Path) -> list[str]:
     """The argv that starts ``spec.target`` on ``interfaces`` (``-i`` args)."""
     if spec.target == "p4sim":
-        cmd = ["p4sim", "run", str(spec.program), *interfaces]
+        cmd = ["p4sim", "run", *([str(spec.program)] if spec.program else ["--no-p4"]), *interfaces]
         for d in spec.include_dirs:
             cmd += ["-I", str(d)]
         if spec.grpc_addr:
@@ -68,10 +70,10 @@ def target_command(spec: TargetSpec, interfaces: Sequence[str], workdir: Path) -
         exe = shutil.which(binary)
         if exe is None:
             raise TargetError(f"TARGET=bmv2 needs {binary} on PATH")
-        json_path, _ = compile_for_bmv2(spec, workdir)
         cmd = [exe, "--device-id", str(spec.device_id), *interfaces]
         cmd += ["--log-console"] if spec.log_console else ["--log-level", "off"]
-        cmd += [*spec.extra_args, str(json_path)]
+        cmd += spec.extra_args
+        cmd += [str(compile_for_bmv2(spec, workdir)[0])] if spec.program else ["--no-p4"]
         if spec.grpc_addr:
             cmd += ["--", "--grpc-server-addr", spec.grpc_addr]
             if spec.cpu_port is not None:
