@@ -3,7 +3,7 @@
 PYTHON ?= python3
 TARGET ?= p4sim
 
-.PHONY: setup deps-apt deps-py demo test lint ptf bench
+.PHONY: setup deps-apt deps-py demo test lint ptf
 
 setup: deps-apt deps-py
 
@@ -22,3 +22,8 @@ test: setup
 
 lint:
 	$(PYTHON) -m ruff check .
+
+# PTF suite of vtep_gateway.p4 on TARGET (p4sim, or bmv2 with p4c and
+# simple_switch_grpc on PATH): namespace, veths, target, ptf, cleanup.
+ptf: setup
+	$(PYTHON) -m bmv2.ptf_runner --target $(TARGET)
