@@ -3,12 +3,15 @@
 PYTHON ?= python3
 TARGET ?= p4sim
 
-.PHONY: setup deps-apt deps-py demo test lint ptf
+.PHONY: setup deps-apt deps-py deps-p4rtsh demo test lint ptf
 
-setup: deps-apt deps-py
+setup: deps-apt deps-py deps-p4rtsh
 
 deps-apt:
 	./scripts/install-deps.sh
+
+deps-p4rtsh:
+	./scripts/p4rtsh-venv.sh
 
 deps-py:
 	$(PYTHON) -m pip install -q -e '.[test]'
