@@ -1,0 +1,193 @@
+"""Incremental row -> model index, independent of the OVSDB connection.
+
+The adapter feeds it row upserts and deletes as the IDL reports them; `flush`
+re-derives only the rows that changed and the rows that read them (a locator
+whose IP changed re-derives the MAC rows that use it, a renamed logical
+switch the ports bound to it), and reports model changes. Every read a
+derivation makes is recorded, so dependencies need no hand-written rules
+except one: which ports belong to our switch is decided by the switch's
+`ports` column, so a switch change also re-derives the ports it lists.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gwctl.model import DesiredState, DiscoveredState, FrozenMap
+from gwctl.vtep_rows import SPEC_BY_TABLE, ModelKey, RawRow, merge
+
+log = logging.getLogger(__name__)
+
+RowId = tuple[str, uuid.UUID]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One model item that appeared (old None), changed, or disappeared (new None)."""
+
+    key: ModelKey
+    old: Any
+    new: Any
+
+
+class _Reader:
+    """The RowReader handed to derivations; remembers what was read."""
+
+    def __init__(self, index: VtepIndex) -> None:
+        self._index = index
+        self.switch_name = index.switch_name
+        self.reads: set[RowId] = set()
+
+    def get(self, table: str, row_uuid: uuid.UUID) -> RawRow | None:
+        self.reads.add((table, row_uuid))
+        return self._index.rows[table].get(row_uuid)
+
+    def our_switch(self) -> tuple[uuid.UUID, RawRow] | None:
+        for u, row in self._index.rows["Physical_Switch"].items():
+            if row["name"] == self.switch_name:
+                self.reads.add(("Physical_Switch", u))
+                return u, row
+        return None
+
+
+class VtepIndex:
+    def __init__(self, switch_name: str) -> None:
+        self.switch_name = switch_name
+        self.rows: dict[str, dict[uuid.UUID, RawRow]] = {t: {} for t in SPEC_BY_TABLE}
+        self._dirty: set[RowId] = set()
+        self._readers: dict[RowId, set[RowId]] = defaultdict(set)
+        self._reads: dict[RowId, set[RowId]] = {}
+        self._contrib: dict[RowId, dict[ModelKey, Any]] = {}
+        self._claims: dict[ModelKey, dict[RowId, Any]] = defaultdict(dict)
+        self._merged: dict[str, dict[Any, Any]] = defaultdict(dict)
+        self._desired: DesiredState | None = None
+        self._discovered: DiscoveredState | None = None
+
+    # ------------------------------------------------------------ input
+
+    def upsert(self, table: str, row_uuid: uuid.UUID, row: RawRow) -> None:
+        old = self.rows[table].get(row_uuid)
+        if old == row:
+            return
+        self.rows[table][row_uuid] = row
+        self._touch(table, row_uuid, old, row)
+
+    def delete(self, table: str, row_uuid: uuid.UUID) -> None:
+        old = self.rows[table].pop(row_uuid, None)
+        if old is not None:
+            self._touch(table, row_uuid, old, None)
+
+    def retain(self, present: Mapping[str, set[uuid.UUID]]) -> None:
+        """Drop rows the server no longer has: after a reconnect the IDL re-sends rows but not deletions."""
+        for table, rows in self.rows.items():
+            for row_uuid in [u for u in rows if u not in present.get(table, set())]:
+                self.delete(table, row_uuid)
+
+    def _touch(self, table: str, row_uuid: uuid.UUID, old: RawRow | None, new: RawRow | None) -> None:
+        self._dirty.add((table, row_uuid))
+        if table == "Physical_Switch":
+            for row in (old, new):
+                if row is not None:
+                    self._dirty.update(("Physical_Port", p) for p in row["ports"])
+
+    # ------------------------------------------------------------ derivation
+
+    def flush(self) -> list[Change]:
+        """Re-derive what changed since the last flush; the model changes, in a stable order."""
+        if not self._dirty:
+            return []
+        todo: set[RowId] = set()
+        for rid in self._dirty:
+            todo.add(rid)
+            todo.update(self._readers.get(rid, ()))
+        self._dirty.clear()
+        touched: set[ModelKey] = set()
+        for rid in todo:
+            touched |= self._rederive(rid)
+        changes = []
+        for key in sorted(touched, key=repr):
+            category, ident = key
+            claims = self._claims.get(key)
+            new = merge(category, list(claims.values())) if claims else None
+            old = self._merged[category].get(ident)
+            if claims is not None and len({repr(v) for v in claims.values()}) > 1 and category != "mcast":
+                log.warning("rows %s disagree on %s; using %s", sorted(str(r[1]) for r in claims), key, new)
+            if new is None:
+                self._merged[category].pop(ident, None)
+                self._claims.pop(key, None)
+            else:
+                self._merged[category][ident] = new
+            if old != new:
+                changes.append(Change(key, old, new))
+        if changes:
+            self._desired = None
+            self._discovered = None
+        return changes
+
+    def _rederive(self, rid: RowId) -> set[ModelKey]:
+        table, row_uuid = rid
+        spec = SPEC_BY_TABLE[table]
+        if spec.derive is None:
+            return set()
+        row = self.rows[table].get(row_uuid)
+        reader = _Reader(self)
+        new: dict[ModelKey, Any] = {}
+        if row is not None:
+            try:
+                new = dict(spec.derive(row_uuid, row, reader))
+            except (KeyError, ValueError, TypeError) as exc:
+                # One malformed row must not stop the others; it simply contributes nothing.
+                log.error("cannot read %s row %s: %s: %s", table, row_uuid, type(exc).__name__, exc)
+                new = {}
+        for read in self._reads.pop(rid, set()):
+            self._readers[read].discard(rid)
+        if row is not None:
+            self._reads[rid] = reader.reads
+            for read in reader.reads:
+                self._readers[read].add(rid)
+        old = self._contrib.pop(rid, {})
+        if new:
+            self._contrib[rid] = new
+        touched = set()
+        for key in old.keys() | new.keys():
+            if key in new:
+                if old.get(key) != new[key]:
+                    self._claims[key][rid] = new[key]
+                    touched.add(key)
+            else:
+                self._claims[key].pop(rid, None)
+                touched.add(key)
+        return touched
+
+    # ------------------------------------------------------------ output
+
+    def desired(self) -> DesiredState:
+        if self._desired is None:
+            m = self._merged
+            switch = m["switch"].get(self.switch_name)
+            self._desired = DesiredState(
+                switch=switch,
+                ports=FrozenMap(m["port"]),
+                logical_switches=FrozenMap(m["ls"]),
+                ucast_macs_remote=FrozenMap(m["ucast"]),
+                mcast_macs_remote=FrozenMap(m["mcast"]),
+                logical_routers=FrozenMap(m["lr"]),
+                arp_sources_remote=frozenset(m["arp"].values()),
+                acls=FrozenMap(m["acl"]),
+            )
+        return self._desired
+
+    def discovered(self) -> DiscoveredState:
+        if self._discovered is None:
+            m = self._merged
+            self._discovered = DiscoveredState(
+                ucast_macs_local=frozenset(m["ucast_local"].values()),
+                mcast_macs_local=frozenset(m["mcast_local"].values()),
+                binding_stats=FrozenMap(m["stats"]),
+            )
+        return self._discovered

@@ -1,0 +1,423 @@
+"""The OVSDB edge: a hardware_vtep IDL connection, model changes out, discovered state and faults in.
+
+Single-threaded and poll-driven like the `ovs` IDL itself: `run()` processes
+what the server sent and returns model changes; `wait()`/`poll()` block until
+there is more. The agent drives it from one thread (or an executor); nothing
+here spawns threads.
+
+Reconnection is the IDL's (exponential backoff up to `max_backoff_ms`). While
+disconnected the model keeps its last content, so the data plane keeps
+forwarding; once the new monitor reply is in, rows the server no longer has
+are dropped (the IDL re-sends rows, not deletions) and only real differences
+come out as changes.
+
+Writes are transactions of their own, each idempotent (they set the rows to
+a wanted content rather than append), so retrying after TRY_AGAIN or a
+reconnect is safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import ovs.db.idl
+import ovs.poller
+from ovs.db.idl import Transaction
+
+from gwctl.model import (
+    FAULT_COLUMNS,
+    BindingStats,
+    DesiredState,
+    DiscoveredState,
+    Encapsulation,
+    Fault,
+    FaultTable,
+    McastMacLocal,
+    UcastMacLocal,
+)
+from gwctl.vtep_index import Change, VtepIndex
+from gwctl.vtep_rows import SPEC_BY_TABLE, SPECS
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SCHEMA = Path("/usr/share/openvswitch/vtep.ovsschema")
+VXLAN = Encapsulation.VXLAN_OVER_IPV4.value
+
+
+class VtepDbError(RuntimeError):
+    """A transaction failed or the database is not usable; the message says which write and why."""
+
+
+class VtepDbNotReady(VtepDbError):
+    """Not connected, or the initial dump has not arrived: writing now could duplicate rows."""
+
+
+def _plain(value: Any) -> Any:
+    """IDL values -> plain Python, references as UUIDs, so rows compare by content."""
+    if isinstance(value, ovs.db.idl.Row):
+        return value.uuid
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class _Idl(ovs.db.idl.Idl):
+    """The IDL with its two hooks routed to the adapter: row notifications and (re)connects."""
+
+    def __init__(self, remote: str, helper: ovs.db.idl.SchemaHelper, probe_interval: int,
+                 on_row: Callable[[str, ovs.db.idl.Row], None], on_restart: Callable[[], None]) -> None:
+        self._on_row = on_row
+        self._on_restart = on_restart
+        super().__init__(remote, helper, probe_interval=probe_interval)
+
+    def notify(self, event: str, row: ovs.db.idl.Row, updates: ovs.db.idl.Row | None = None) -> None:
+        self._on_row(event, row)
+
+    def restart_fsm(self) -> None:
+        self._on_restart()
+        super().restart_fsm()
+
+
+class VtepDb:
+    """Connection to one hardware_vtep database on behalf of the physical switch `switch_name`."""
+
+    def __init__(self, remote: str, switch_name: str, *, schema: Path = DEFAULT_SCHEMA,
+                 probe_interval_ms: int = 5000, max_backoff_ms: int = 4000) -> None:
+        if not (remote.startswith("unix:") or remote.startswith("tcp:")):
+            raise ValueError(f"remote {remote!r}: expected unix:PATH or tcp:IP:PORT")
+        helper = ovs.db.idl.SchemaHelper(location=str(schema))
+        for spec in SPECS:
+            helper.register_columns(spec.table, list(spec.columns))
+        self.remote = remote
+        self.switch_name = switch_name
+        self.index = VtepIndex(switch_name)
+        self._resync_pending = True
+        self._ever_synced = False
+        self._idl = _Idl(remote, helper, probe_interval_ms, self._on_row, self._on_restart)
+        self._idl._session.reconnect.set_backoff(250, max_backoff_ms)
+
+    # ------------------------------------------------------------ reading
+
+    def _on_row(self, event: str, row: ovs.db.idl.Row) -> None:
+        table = row._table.name
+        if event == ovs.db.idl.ROW_DELETE:
+            self.index.delete(table, row.uuid)
+            return
+        columns = SPEC_BY_TABLE[table].columns
+        self.index.upsert(table, row.uuid, {c: _plain(getattr(row, c)) for c in columns})
+
+    def _on_restart(self) -> None:
+        if self._ever_synced:
+            log.info("vtep db %s: reconnected, resynchronizing", self.remote)
+        self._resync_pending = True
+
+    @property
+    def synced(self) -> bool:
+        """Connected and holding the server's full content: the state is current and writes are safe."""
+        return self._idl._session.is_connected() and self._idl.state == self._idl.IDL_S_MONITORING
+
+    @property
+    def ever_synced(self) -> bool:
+        return self._ever_synced
+
+    def run(self) -> list[Change]:
+        """Process what the server sent; return the model changes (empty if none)."""
+        self._idl.run()
+        if self._resync_pending and self._idl.state == self._idl.IDL_S_MONITORING:
+            present = {name: set(t.rows) for name, t in self._idl.tables.items()}
+            self.index.retain(present)
+            self._resync_pending = False
+            self._ever_synced = True
+        return self.index.flush()
+
+    def wait(self, poller: ovs.poller.Poller) -> None:
+        self._idl.wait(poller)
+
+    def poll(self, timeout: float) -> list[Change]:
+        """run(), and if nothing changed block up to `timeout` seconds for the server, then run() again."""
+        changes = self.run()
+        if changes:
+            return changes
+        poller = ovs.poller.Poller()
+        self.wait(poller)
+        poller.timer_wait(int(timeout * 1000))
+        poller.block()
+        return self.run()
+
+    def run_until(self, predicate: Callable[[], bool], timeout: float) -> list[Change]:
+        """Poll until `predicate()` holds; the changes seen meanwhile. Raises TimeoutError with context."""
+        deadline = time.monotonic() + timeout
+        seen: list[Change] = []
+        while True:
+            seen += self.run()
+            if predicate():
+                return seen
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"vtep db {self.remote}: condition not met in {timeout}s "
+                                   f"(synced={self.synced})")
+            seen += self.poll(min(left, 0.2))
+
+    @property
+    def desired(self) -> DesiredState:
+        return self.index.desired()
+
+    @property
+    def discovered(self) -> DiscoveredState:
+        return self.index.discovered()
+
+    def close(self) -> None:
+        self._idl.close()
+
+    # ------------------------------------------------------------ writing
+
+    def _rows(self, table: str) -> dict[uuid.UUID, ovs.db.idl.Row]:
+        return self._idl.tables[table].rows
+
+    def _our_switch(self) -> ovs.db.idl.Row | None:
+        for row in self._rows("Physical_Switch").values():
+            if row.name == self.switch_name:
+                return row
+        return None
+
+    def _transact(self, what: str, build: Callable[[Transaction], None], attempts: int = 5) -> None:
+        """Run `build` in a transaction; retry on TRY_AGAIN (a concurrent change), raise on anything else."""
+        for _ in range(attempts):
+            if not self.synced:
+                raise VtepDbNotReady(f"{what}: vtep db {self.remote} not synchronized")
+            txn = Transaction(self._idl)
+            txn.add_comment(f"gwctl: {what}")
+            build(txn)
+            status = txn.commit_block()
+            if status in (Transaction.SUCCESS, Transaction.UNCHANGED):
+                self.run()
+                return
+            if status != Transaction.TRY_AGAIN:
+                raise VtepDbError(f"{what}: transaction {status}: {txn.get_error()}")
+            log.info("%s: transaction must be retried", what)
+            self.poll(0.1)
+        raise VtepDbError(f"{what}: still conflicting after {attempts} attempts")
+
+    def register_switch(self, tunnel_ips: Iterable[str], management_ips: Iterable[str] = (),
+                        ports: Iterable[str] = (), description: str = "") -> None:
+        """Make our Physical_Switch and its Physical_Ports exist, as the switch's own inventory.
+
+        Existing ports and their bindings are left untouched (they are the
+        NVC's configuration); only missing ones are added.
+        """
+        tunnel = sorted(set(tunnel_ips))
+        mgmt = sorted(set(management_ips))
+        wanted_ports = sorted(set(ports))
+
+        def build(txn: Transaction) -> None:
+            ps = self._our_switch()
+            if ps is None:
+                ps = txn.insert(self._idl.tables["Physical_Switch"])
+                ps.name = self.switch_name
+                globals_ = list(self._rows("Global").values())
+                glob = globals_[0] if globals_ else txn.insert(self._idl.tables["Global"])
+                glob.addvalue("switches", ps.uuid)
+                ps.tunnel_ips = tunnel
+                ps.management_ips = mgmt
+                ps.description = description
+                have: set[str] = set()
+            else:
+                have = {p.name for p in ps.ports}
+                if sorted(ps.tunnel_ips) != tunnel:
+                    ps.tunnel_ips = tunnel
+                if sorted(ps.management_ips) != mgmt:
+                    ps.management_ips = mgmt
+                if description and ps.description != description:
+                    ps.description = description
+            for name in wanted_ports:
+                if name not in have:
+                    port = txn.insert(self._idl.tables["Physical_Port"])
+                    port.name = name
+                    ps.addvalue("ports", port.uuid)
+
+        self._transact(f"register switch {self.switch_name}", build)
+
+    def _locator(self, txn: Transaction, cache: dict[str, ovs.db.idl.Row], ip: str) -> ovs.db.idl.Row:
+        """The vxlan locator for `ip`, reusing the existing row (the schema indexes them)."""
+        if ip in cache:
+            return cache[ip]
+        for row in self._rows("Physical_Locator").values():
+            if row.dst_ip == ip and row.encapsulation_type == VXLAN and not row.tunnel_key:
+                cache[ip] = row
+                return row
+        row = txn.insert(self._idl.tables["Physical_Locator"])
+        row.dst_ip = ip
+        row.encapsulation_type = VXLAN
+        cache[ip] = row
+        return row
+
+    def _logical_switches_by_name(self) -> dict[str, ovs.db.idl.Row]:
+        return {row.name: row for row in self._rows("Logical_Switch").values()}
+
+    def _our_ips(self) -> set[str]:
+        ps = self._our_switch()
+        if ps is None:
+            raise VtepDbNotReady(f"physical switch {self.switch_name} is not registered")
+        return set(ps.tunnel_ips)
+
+    def write_ucast_local(self, macs: Iterable[UcastMacLocal]) -> None:
+        """Make Ucast_Macs_Local hold exactly `macs` among the rows located at our tunnel IPs.
+
+        Rows of other switches (other locators) are not ours to touch. A MAC in
+        a logical switch that no longer exists is skipped with a warning: the
+        learning raced with a deletion, and the next learning round fixes it.
+        """
+        wanted = set(macs)
+        ours = self._our_ips()
+
+        def build(txn: Transaction) -> None:
+            switches = self._logical_switches_by_name()
+            cache: dict[str, ovs.db.idl.Row] = {}
+            present: set[UcastMacLocal] = set()
+            for row in list(self._rows("Ucast_Macs_Local").values()):
+                if row.locator.dst_ip not in ours:
+                    continue
+                value = UcastMacLocal(row.MAC.lower(), row.logical_switch.name, row.locator.dst_ip,
+                                      row.ipaddr)
+                if value in wanted and value not in present:
+                    present.add(value)
+                else:
+                    row.delete()
+            for mac in sorted(wanted - present):
+                ls = switches.get(mac.logical_switch)
+                if ls is None:
+                    log.warning("learned %s in missing logical switch %s: not written",
+                                mac.mac, mac.logical_switch)
+                    continue
+                if mac.locator_ip not in ours:
+                    raise VtepDbError(f"Ucast_Macs_Local {mac}: locator {mac.locator_ip} is not one of "
+                                      f"our tunnel IPs {sorted(ours)}")
+                row = txn.insert(self._idl.tables["Ucast_Macs_Local"])
+                row.MAC = mac.mac
+                row.logical_switch = ls
+                row.locator = self._locator(txn, cache, mac.locator_ip)
+                row.ipaddr = mac.ipaddr
+
+        self._transact("write Ucast_Macs_Local", build)
+
+    def write_mcast_local(self, rows: Iterable[McastMacLocal]) -> None:
+        """Make Mcast_Macs_Local hold exactly `rows` among those whose locators are all ours.
+
+        ovs-vtep writes one `unknown-dst` row per bound logical switch pointing
+        at the switch's tunnel IP, so NVCs know where to send BUM traffic.
+        """
+        wanted = set(rows)
+        ours = self._our_ips()
+
+        def build(txn: Transaction) -> None:
+            switches = self._logical_switches_by_name()
+            cache: dict[str, ovs.db.idl.Row] = {}
+            present: set[McastMacLocal] = set()
+            for row in list(self._rows("Mcast_Macs_Local").values()):
+                ips = frozenset(loc.dst_ip for loc in row.locator_set.locators)
+                if not ips <= ours:
+                    continue
+                value = McastMacLocal(row.MAC.lower(), row.logical_switch.name, ips, row.ipaddr)
+                if value in wanted and value not in present:
+                    present.add(value)
+                else:
+                    row.delete()
+            for mcast in sorted(wanted - present):
+                ls = switches.get(mcast.logical_switch)
+                if ls is None:
+                    log.warning("Mcast_Macs_Local %s in missing logical switch: not written", mcast)
+                    continue
+                if not mcast.locator_ips or not mcast.locator_ips <= ours:
+                    raise VtepDbError(f"Mcast_Macs_Local {mcast}: locators must be our tunnel IPs "
+                                      f"{sorted(ours)}")
+                locs = [self._locator(txn, cache, ip) for ip in sorted(mcast.locator_ips)]
+                lset = txn.insert(self._idl.tables["Physical_Locator_Set"])
+                lset.locators = locs
+                row = txn.insert(self._idl.tables["Mcast_Macs_Local"])
+                row.MAC = mcast.mac
+                row.logical_switch = ls
+                row.locator_set = lset
+                row.ipaddr = mcast.ipaddr
+
+        self._transact("write Mcast_Macs_Local", build)
+
+    def write_binding_stats(self, stats: Iterable[BindingStats]) -> None:
+        """One Logical_Binding_Stats row per bound (port, VLAN), as ovs-vtep keeps them.
+
+        Counters not given are left as they are (created at zero); stats rows
+        of VLANs no longer bound are removed from the port.
+        """
+        by_binding = {(s.port, s.vlan): s for s in stats}
+
+        def build(txn: Transaction) -> None:
+            ps = self._our_switch()
+            if ps is None:
+                raise VtepDbNotReady(f"physical switch {self.switch_name} is not registered")
+            for port in ps.ports:
+                current = dict(port.vlan_stats)
+                bound = set(port.vlan_bindings)
+                changed = False
+                for vlan in sorted(bound):
+                    row = current.get(vlan)
+                    if row is None:
+                        row = txn.insert(self._idl.tables["Logical_Binding_Stats"])
+                        for column in ("packets_from_local", "bytes_from_local",
+                                       "packets_to_local", "bytes_to_local"):
+                            setattr(row, column, 0)
+                        current[vlan] = row
+                        changed = True
+                    wanted = by_binding.get((port.name, vlan))
+                    if wanted is not None:
+                        for column in ("packets_from_local", "bytes_from_local",
+                                       "packets_to_local", "bytes_to_local"):
+                            if getattr(row, column) != getattr(wanted, column):
+                                setattr(row, column, getattr(wanted, column))
+                for vlan in sorted(set(current) - bound):
+                    del current[vlan]
+                    changed = True
+                if changed:
+                    port.vlan_stats = current
+
+        self._transact("write Logical_Binding_Stats", build)
+
+    def write_faults(self, faults: Iterable[Fault]) -> None:
+        """Set each fault column to exactly the current faults of its row, clearing the rest.
+
+        vtep(5): "the switch must clear this column when the fault has been
+        cleared", so rows without faults are written empty too. Only rows that
+        are ours (our switch and its ports; routers and ACLs, which have no
+        owner) are touched, and only when the content differs.
+        """
+        wanted: dict[tuple[FaultTable, str], set[str]] = {}
+        for fault in faults:
+            if fault.table in FAULT_COLUMNS:
+                wanted.setdefault((fault.table, fault.row), set()).add(fault.code)
+            else:
+                log.warning("fault without a schema column: %s", fault)
+
+        def build(txn: Transaction) -> None:
+            ps = self._our_switch()
+            rows: list[tuple[FaultTable, str, ovs.db.idl.Row]] = []
+            if ps is not None:
+                rows.append((FaultTable.PHYSICAL_SWITCH, ps.name, ps))
+                rows += [(FaultTable.PHYSICAL_PORT, p.name, p) for p in ps.ports]
+            rows += [(FaultTable.LOGICAL_ROUTER, r.name, r) for r in self._rows("Logical_Router").values()]
+            rows += [(FaultTable.ACL, r.acl_name, r) for r in self._rows("ACL").values()]
+            rows += [(FaultTable.ACL_ENTRY, str(r.uuid), r) for r in self._rows("ACL_entry").values()]
+            known = {(t, name) for t, name, _ in rows}
+            for table, name in sorted(set(wanted) - known):
+                log.warning("fault for %s %s, which is not in the database", table.value, name)
+            for table, name, row in rows:
+                column = FAULT_COLUMNS[table]
+                codes = sorted(wanted.get((table, name), set()))
+                if sorted(getattr(row, column)) != codes:
+                    setattr(row, column, codes)
+
+        self._transact("write fault columns", build)
