@@ -86,3 +86,10 @@ def batch_errors(call: grpc.RpcError | grpc.Call) -> list[p4r.Error]:
                 out.append(e)
             return out
     return []
+
+
+class OutOfRange(EngineError):
+    """PI answers OUT_OF_RANGE for clone session and reserved multicast group
+    ids; p4sim.errors has no such class, so the server keeps its own."""
+
+    code = "OUT_OF_RANGE"
