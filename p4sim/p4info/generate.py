@@ -79,7 +79,7 @@ class _Builder:
     def __init__(self, program: ir.Program):
         self.program = program
         self.reach = reachable(program)
-        self.actions = table_actions(self.reach.tables, program)
+        self.actions = table_actions(self.reach, program)
         self.symbols = SymbolTable()
         self.p4info = p4info_pb2.P4Info()
         self.types = TypeSpecConverter(self.p4info.type_info, program.errors)

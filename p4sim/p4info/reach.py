@@ -19,7 +19,8 @@ from p4sim import ir
 class Reachable:
     """Objects in p4c's order of discovery: pipeline controls in V1Switch
     order, and inside each control the nested instances' contents first, then
-    its own declarations."""
+    its own declarations (p4c inlines nested instances where they are
+    declared, which is usually before the tables that follow them)."""
 
     controls: list[ir.ControlInstance] = field(default_factory=list)
     tables: list[ir.Table] = field(default_factory=list)
@@ -105,9 +106,9 @@ def reachable(program: ir.Program) -> Reachable:
     def emit(c: ir.ControlInstance) -> None:
         if id(c) not in applied_controls:
             return
-        result.controls.append(c)
         for sub in c.subcontrols:
             emit(sub)
+        result.controls.append(c)
         result.tables.extend(t for t in c.tables if id(t) in applied_tables)
         result.externs.extend(c.externs)
 
@@ -132,18 +133,21 @@ def reachable(program: ir.Program) -> Reachable:
     return result
 
 
-def table_actions(tables: list[ir.Table], program: ir.Program) -> list[ir.Action]:
-    """Actions listed by the given tables, deduplicated by control-plane name
-    (p4c serializes a top-level action once even though every control using
-    it holds a copy), in program declaration order."""
+def table_actions(reach: Reachable, program: ir.Program) -> list[ir.Action]:
+    """Actions listed by the reachable tables, deduplicated by control-plane
+    name (p4c serializes a top-level action once although every control
+    using it holds a copy). Order as p4c's: top-level actions first (they are
+    localized at the top of each control), then each control's own."""
     wanted: dict[str, ir.Action] = {}
-    for t in tables:
+    for t in reach.tables:
         for ref in t.actions:
             wanted.setdefault(ref.action.cp_name, ref.action)
         wanted.setdefault(t.default_action.action.cp_name, t.default_action.action)
+    in_controls = {id(a) for c in reach.controls for a in c.actions}
+    top_level = [a for a in program.actions if id(a) not in in_controls]
     ordered: list[ir.Action] = []
     done: set[str] = set()
-    for a in [*program.actions, *wanted.values()]:
+    for a in [*top_level, *(a for c in reach.controls for a in c.actions), *wanted.values()]:
         if a.cp_name in wanted and a.cp_name not in done:
             ordered.append(a)
             done.add(a.cp_name)
