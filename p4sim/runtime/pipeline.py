@@ -36,9 +36,9 @@ class PipelineConfig:
 def compile_device_config(data: bytes) -> Any:
     """The ir.Program in a p4sim device config; any failure is an
     InvalidArgument carrying the compiler's own file:line:col message."""
+    cfg = device_config.parse(data)
     from p4sim.frontend import compile_file
 
-    cfg = device_config.parse(data)
     with tempfile.TemporaryDirectory(prefix="p4sim-pipeline-") as tmp:
         main, include_dirs = device_config.materialize(cfg, tmp)
         try:

@@ -10,24 +10,28 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import grpc
 from finsy.proto.p4.v1 import p4runtime_pb2 as p4r
 from finsy.proto.p4.v1 import p4runtime_pb2_grpc as p4r_grpc
 
+from p4sim.engine.entries import PacketResult
 from p4sim.errors import EngineError, FailedPrecondition, InvalidArgument, NotFound, Unimplemented
 from p4sim.runtime import codec, pipeline, status
 from p4sim.runtime.arbitration import Arbiter, election_id
 from p4sim.runtime.context import Context
-from p4sim.runtime.dataplane import Dataplane
+from p4sim.runtime.dataplane import SwitchHolder
 from p4sim.runtime.digests import DigestManager
+from p4sim.runtime.p4info_index import build as build_index
 from p4sim.runtime.pipeline import PipelineConfig
 from p4sim.runtime.reader import read_entities
 from p4sim.runtime.stream import StreamSession
 from p4sim.runtime.writer import apply_batch
 
 log = logging.getLogger(__name__)
+Transmit = Callable[[int, bytes], None]
 
 # What Capabilities reports. simple_switch_grpc says "1.3.0"; p4sim says the
 # same so that clients which branch on the version (finsy encodes replicas
@@ -38,29 +42,47 @@ A = p4r.SetForwardingPipelineConfigRequest
 
 
 class ServerState:
-    """Everything the service shares between RPCs."""
+    """Everything the service shares between RPCs. ``holder`` is the switch
+    holder the port loop reads (see p4sim.runtime.dataplane)."""
 
-    def __init__(self, dataplane: Dataplane, device_id: int):
-        self.dataplane = dataplane
+    def __init__(
+        self,
+        holder: SwitchHolder,
+        device_id: int,
+        cpu_port: int | None = None,
+        transmit: Transmit | None = None,
+        log_packet: Callable[[str], None] | None = None,
+    ):
+        self.holder = holder
         self.device_id = device_id
+        self.cpu_port = cpu_port
+        self.transmit = transmit
+        self.log_packet = log_packet
         self.arbiter = Arbiter(device_id)
         self.config: PipelineConfig | None = None
         self.saved: PipelineConfig | None = None
         self.context: Context | None = None
         self.control = threading.Lock()
-        dataplane.on_packet_in = self.packet_in
-        dataplane.on_digest = self.digest
+        holder.on_result = self.on_result
 
     # ------------------------------------------------ data plane -> client
+
+    def on_result(self, res: PacketResult) -> None:
+        """Packet-ins and digests of one packet, from the port loop or from
+        a PacketOut."""
+        ctx = self.context
+        if ctx is None:
+            return
+        for md, payload in res.packet_ins:
+            self.packet_in(ctx, md, payload)
+        for name, values in res.digests:
+            ctx.digests.learn(name, values)
 
     def send_to_primary(self, msg: p4r.StreamMessageResponse) -> bool:
         primary = self.arbiter.primary("")
         return primary.send(msg) if primary is not None else False
 
-    def packet_in(self, metadata: dict[str, int], payload: bytes) -> None:
-        ctx = self.context
-        if ctx is None:
-            return
+    def packet_in(self, ctx: Context, metadata: dict[str, int], payload: bytes) -> None:
         msg = p4r.StreamMessageResponse()
         msg.packet.payload = payload
         for info in ctx.idx.packet_in:
@@ -68,39 +90,57 @@ class ServerState:
                 msg.packet.metadata.add(metadata_id=info.id, value=codec.encode(metadata[info.name]))
         self.send_to_primary(msg)
 
-    def digest(self, name: str, values: tuple[int, ...]) -> None:
+    def packet_out(self, payload: bytes, metadata: dict[str, int]) -> None:
         ctx = self.context
-        if ctx is not None:
-            ctx.digests.learn(name, values)
+        if ctx is None:
+            raise FailedPrecondition("no forwarding pipeline is installed: PacketOut dropped")
+        res = ctx.sw.packet_out(payload, metadata)
+        if self.transmit is not None:
+            for port, frame in res.outputs:
+                try:
+                    self.transmit(port, frame)
+                except OSError as exc:
+                    log.warning("transmit on port %d failed: %s", port, exc)
+        self.on_result(res)
 
     # ----------------------------------------------------------- pipeline
 
-    def commit(self, cfg: PipelineConfig, reconcile: bool) -> None:
-        """Builds the new switch first and swaps it in only when complete,
-        so a failure leaves the running pipeline untouched."""
-        dp = self.dataplane
-        new_sw = dp.new_switch(cfg.program)
+    def new_switch(self, program: Any) -> Any:
+        from p4sim.engine import Switch
+
+        return Switch(program, cpu_port=self.cpu_port, log=self.log_packet)
+
+    def _install(self, ctx: Context, cfg: PipelineConfig) -> None:
+        lock = getattr(self.holder, "lock", None)
+        if lock is not None:
+            with lock:
+                self.holder.switch = ctx.sw
+        else:
+            self.holder.switch = ctx.sw
         old = self.context
-        if reconcile and old is not None:
-            with old.sw.lock:
-                kept = pipeline.carry_over(old.idx, old.sw, cfg.index, new_sw)
-            log.info("reconcile kept the entries of %d tables: %s", len(kept), ", ".join(kept))
-        digests = DigestManager(cfg.index, self.send_to_primary)
-        ctx = Context(cfg.index, new_sw, digests)
-        dp.install(new_sw, cfg.program)
         self.context = ctx
         self.config = cfg
         if old is not None:
             old.digests.stop()
 
-    def adopt(self, switch: Any, program: Any, p4info, device_config: bytes = b"") -> None:
-        """Serves a switch the CLI already started with a program (like
-        simple_switch_grpc given a JSON on its command line)."""
-        index = pipeline.build(p4info)
+    def commit(self, cfg: PipelineConfig, reconcile: bool) -> None:
+        """Builds the new switch first and swaps it in only when complete,
+        so a failure leaves the running pipeline untouched."""
+        new_sw = self.new_switch(cfg.program)
+        old = self.context
+        if reconcile and old is not None:
+            with old.sw.lock:
+                kept = pipeline.carry_over(old.idx, old.sw, cfg.index, new_sw)
+            log.info("reconcile kept the entries of %d tables: %s", len(kept), ", ".join(kept))
+        self._install(Context(cfg.index, new_sw, DigestManager(cfg.index, self.send_to_primary)), cfg)
+
+    def adopt(self, switch: Any, program: Any, p4info: Any, device_config: bytes = b"") -> None:
+        """Serves the switch the CLI started with a program on its command
+        line (as simple_switch_grpc given a JSON): its P4Info is the
+        committed one until a SetForwardingPipelineConfig."""
+        index = build_index(p4info)
         cfg = PipelineConfig(p4info, device_config, None, program, index)
-        self.dataplane.install(switch, program)
-        self.context = Context(index, switch, DigestManager(index, self.send_to_primary))
-        self.config = cfg
+        self._install(Context(index, switch, DigestManager(index, self.send_to_primary)), cfg)
 
     def stop(self) -> None:
         if self.context is not None:

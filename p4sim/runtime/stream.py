@@ -130,7 +130,7 @@ class StreamSession:
             md[info.name] = codec.decode(m.value, info.width, f"PacketOut metadata {info.name!r}")
         for info in ctx.idx.packet_out:
             md.setdefault(info.name, 0)
-        self.state.dataplane.packet_out(pkt.payload, md)
+        self.state.packet_out(pkt.payload, md)
 
     def _digest_ack(self, ack: p4r.DigestListAck) -> None:
         self._check_primary("DigestListAck")
