@@ -222,7 +222,7 @@ SPECS: tuple[RowSpec, ...] = (
     RowSpec("Physical_Locator_Set", ("locators",)),
     RowSpec("Physical_Locator", ("encapsulation_type", "dst_ip", "tunnel_key")),
     RowSpec("ACL_entry", (*ACL_ENTRY_COLUMNS, "acle_fault_status")),
-    RowSpec("ACL", ("acl_name", "acl_entries", "acl_fault_status")),
+    RowSpec("ACL", ("acl_name", "acl_entries", "acl_fault_status"), derive_acl),
 )
 SPEC_BY_TABLE: Mapping[str, RowSpec] = FrozenMap({s.table: s for s in SPECS})
 
