@@ -18,12 +18,12 @@ import os
 import signal
 import socket
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from p4sim.errors import EngineError, P4CompileError
 from p4sim.ports import PortError
+from p4sim.runtime.dataplane import Dataplane
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -128,19 +128,6 @@ def cmd_compile(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- run
 
 
-class SwitchHolder:
-    """The switch currently running (None before a pipeline is set). The
-    P4Runtime server replaces it on SetForwardingPipelineConfig; the port loop
-    reads it for every packet, so a new pipeline takes effect at once."""
-
-    def __init__(self, switch=None):
-        self.switch = switch
-        self.lock = threading.Lock()
-        # Set by the P4Runtime server: receives every PacketResult from a
-        # port so packet-ins and digests reach the controller.
-        self.on_result: Callable[[object], None] | None = None
-
-
 def _trace_sink(args: argparse.Namespace) -> Callable[[str], None] | None:
     if args.log_level == "off":
         return None
@@ -185,70 +172,83 @@ def _check_run_args(args: argparse.Namespace) -> list[tuple[int, str]]:
     return interfaces
 
 
-def _start_runtime(args: argparse.Namespace, holder: SwitchHolder, ports) -> Callable[[], None]:
-    """Start the P4Runtime server; returns its stop function."""
-    try:
-        from p4sim.runtime import server
-    except ImportError as e:
-        raise UsageError(f"--grpc-server-addr: the P4Runtime server is not available ({e})") from None
+def _start_runtime(
+    args: argparse.Namespace, holder: Dataplane, ports, program, log: Callable[[str], None] | None
+) -> Callable[[], None]:
+    """Start the P4Runtime server; returns its stop function. A program given
+    on the command line becomes the committed pipeline, as with
+    simple_switch_grpc started with a JSON."""
+    from p4sim.runtime import server
+
+    config = b""
+    if program is not None:
+        from p4sim import device_config
+
+        config = device_config.pack(device_config.collect(args.program, args.include_dirs))
     handle = server.serve(
         holder,
         args.grpc_server_addr,
         device_id=args.device_id,
         cpu_port=args.cpu_port,
-        transmit=ports.transmit,
-        log=_trace_sink(args),
+        transmit=lambda port, frame: ports.transmit([(port, frame)]),
+        log=log,
+        program=program,
+        device_config=config,
     )
     return handle.stop
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from p4sim.ports import PortSet, serve_ports, stop_pipe
+    from p4sim.ports import stop_pipe
 
     interfaces = _check_run_args(args)
+    # Stop requests arrive through a pipe the receive loop watches; one made
+    # before the loop starts (during a long compile) is not lost.
+    stop_r, stop_w = stop_pipe()
+
+    def request_stop(signum, frame) -> None:
+        os.write(stop_w, b"x")
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        _run(args, interfaces, stop_r)
+    finally:
+        os.close(stop_r)
+        os.close(stop_w)
+    _diagnostic("stopped")
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace, interfaces: list[tuple[int, str]], stop_r: int) -> None:
+    from p4sim.ports import PortSet, serve_ports
+
     log = _trace_sink(args)
-    holder = SwitchHolder()
+    # The P4Runtime server swaps holder.switch on a pipeline commit and
+    # receives packet-ins and digests through holder.on_result.
+    holder = Dataplane()
+    program = None
     if not args.no_p4:
         from p4sim.engine import Switch
 
         program = _compile(args.program, args.include_dirs)
         holder.switch = Switch(program, cpu_port=args.cpu_port, log=log)
 
-    stop_r, stop_w = stop_pipe()
-
-    def request_stop(signum, frame) -> None:
-        os.write(stop_w, b"x")
-
-    ports = PortSet.open(interfaces, args.pcap, log=_diagnostic)
+    ports = PortSet.open(interfaces, args.pcap, log=_diagnostic if args.log_console else None)
     stop_runtime: Callable[[], None] = lambda: None  # noqa: E731
     try:
         if args.grpc_server_addr:
-            stop_runtime = _start_runtime(args, holder, ports)
-        signal.signal(signal.SIGTERM, request_stop)
-        signal.signal(signal.SIGINT, request_stop)
+            stop_runtime = _start_runtime(args, holder, ports, program, log)
         _diagnostic(
             f"running {args.program or '(no program)'} on "
             + (", ".join(f"{n}@{p.name}" for n, p in sorted(ports.ports.items())) or "no ports")
             + (f"; P4Runtime on {args.grpc_server_addr}" if args.grpc_server_addr else "")
         )
 
-        def handle(port: int, frame: bytes):
-            sw = holder.switch
-            if sw is None:
-                return ()
-            result = sw.process(port, frame)
-            if holder.on_result is not None and (result.packet_ins or result.digests):
-                holder.on_result(result)
-            return result.outputs
-
-        serve_ports(ports, handle, stop_r)
+        serve_ports(ports, lambda port, frame: holder.process(port, frame).outputs, stop_r)
     finally:
         stop_runtime()
         ports.close()
-        os.close(stop_r)
-        os.close(stop_w)
-    _diagnostic("stopped")
-    return EXIT_OK
 
 
 def _diagnostic(msg: str) -> None:
