@@ -188,3 +188,36 @@ def test_bad_id_is_reported_with_location():
     with pytest.raises(P4CompileError) as exc:
         generate(program(control("I", tables=[t], actions=[a])))
     assert str(exc.value).startswith("test.p4:1:1: error:")
+
+
+def test_value_sets_bits_and_struct():
+    fields = [ir.StructField("a", bits(16)),
+              ir.StructField("b", bits(8), annotations=(ann("match", "ternary"), ann("id", "7", 7)))]
+    vs_bits = ir.ValueSet("pvs", "P.pvs", bits(16), 4, loc=ir.NOWHERE)
+    vs_struct = ir.ValueSet("pvs2", "P.pvs2", ir.StructType("vs_t", fields), 8, loc=ir.NOWHERE)
+    info = generate(program(control("I"), value_sets=[vs_bits, vs_struct]))
+    by_name = {v.preamble.name: v for v in info.value_sets}
+    one = by_name["P.pvs"]
+    assert one.preamble.id >> 24 == 0x03 and one.size == 4
+    assert [(m.id, m.name, m.bitwidth, m.match_type) for m in one.match] == [(1, "", 16, p4info_pb2.MatchField.EXACT)]
+    two = by_name["P.pvs2"]
+    assert [(m.id, m.name, m.bitwidth, m.match_type) for m in two.match] == [
+        (1, "a", 16, p4info_pb2.MatchField.EXACT), (7, "b", 8, p4info_pb2.MatchField.TERNARY)]
+    assert [list(m.annotations) for m in two.match] == [[], []]
+
+
+def test_pkginfo_annotation_fills_pkg_info():
+    prog = program(control("I"), main_annotations=(ann("pkginfo", 'name="gw", version="1.2"'), ann("custom")))
+    pkg = generate(prog).pkg_info
+    assert (pkg.arch, pkg.name, pkg.version) == ("v1model", "gw", "1.2")
+    assert list(pkg.annotations) == ["@custom"]
+
+
+def test_hidden_table_is_left_out_but_keeps_aliases_honest():
+    a = action("I.a")
+    shown = table("I.t", [], [a], a)
+    hidden = table("J.t", [], [a], a, annotations=(ann("hidden"),))
+    info = generate(program(control("I", tables=[shown, hidden], actions=[a])))
+    (tm,) = info.tables
+    # The hidden J.t still shares the suffix "t", so I.t's alias keeps "I.".
+    assert (tm.preamble.name, tm.preamble.alias) == ("I.t", "I.t")
