@@ -48,13 +48,16 @@ class Entry:
       `action` + `params` = ((param, value), ...) or, for an indirect table,
       `action` = "" and `params` = (("$member", id),) or (("$group", id),).
     - DEFAULT: the default action of `table` (`key` = ()); may only be MODIFIED.
-    - MCAST_GROUP / CLONE_SESSION: `key` = (id,), `params` = replicas
-      ((port, instance), ...); a clone session adds ("$class_of_service", n) and
-      ("$packet_length", n) pairs if set.
+    - MCAST_GROUP: `key` = (group id,), `params` = sorted replicas ((port, instance), ...).
+    - CLONE_SESSION: `key` = (session id,), `params` = (("class_of_service", n),
+      ("packet_length_bytes", n), ("replicas", ((port, instance), ...))).
     - PROFILE_MEMBER: `table` = action profile, `key` = (member id,), `action` + `params`.
     - PROFILE_GROUP: `table` = action profile, `key` = (group id,),
       `params` = ((member id, weight), ...), `priority` unused.
 
+    Names are full P4Info names (`Ing.dmac`, `hdr.ethernet.dst`); values are
+    integers, (value, mask) for ternary, (value, prefix_len) for LPM, (lo, hi)
+    for range; `key` pairs are sorted by field name, and don't-care fields left out.
     Identity is (kind, table, key, priority); everything else is the value
     that a MODIFY changes.
     """

@@ -1,0 +1,333 @@
+"""The P4Runtime edge: the only module of gwctl that talks to a target, built on finsy.
+
+finsy gives the protocol machinery (stream channel, arbitration with an
+election id, pipeline push only when the cookie differs, typed entities,
+per-update error details); this module adds what gwctl needs on top:
+
+- conversion between finsy entities and `gwctl.reconcile.Entry`, in one
+  canonical form (integers, sorted replicas) so that entries read back from
+  the target compare equal to the ones `translate` produced;
+- batch writes that stop at the first failing batch (later batches may
+  depend on it) and say exactly which updates went in and which failed, so
+  the agent can track what is realized with `reconcile.apply`;
+- digests delivered as plain dicts and acknowledged.
+
+Nothing else in gwctl imports finsy; table and field names come from the
+caller (the pipeline module), never from here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import finsy
+from finsy import (
+    P4ActionProfileGroup,
+    P4ActionProfileMember,
+    P4ClientError,
+    P4CloneSessionEntry,
+    P4DigestEntry,
+    P4IndirectAction,
+    P4Member,
+    P4MulticastGroupEntry,
+    P4TableAction,
+    P4TableEntry,
+    P4TableMatch,
+)
+from finsy.p4entity import P4Replica
+
+from gwctl.reconcile import Batch, Entry, Kind, Op, Update
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """What to load: P4Info text file and the target's device config (BMv2 JSON, p4sim container)."""
+
+    p4info: Path
+    device_config: Path | None = None
+    """None: use the target's pipeline as is (read-only agent, or one loaded by someone else)."""
+
+
+@dataclass(frozen=True)
+class UpdateFailure:
+    update: Update
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.update}: {self.code} {self.message}"
+
+
+class P4RuntimeWriteError(RuntimeError):
+    """A batch was (partly) refused. `applied` went in (earlier batches and the batch's other updates)."""
+
+    def __init__(self, batch_index: int, applied: list[Update], failures: list[UpdateFailure],
+                 message: str = "") -> None:
+        self.batch_index = batch_index
+        self.applied = applied
+        self.failures = failures
+        lines = "; ".join(str(f) for f in failures[:5])
+        more = f" (+{len(failures) - 5} more)" if len(failures) > 5 else ""
+        super().__init__(f"batch {batch_index}: {len(failures)} update(s) failed: {lines}{more} {message}")
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One digest message: a list of learned items (field name -> int)."""
+
+    name: str
+    list_id: int
+    data: tuple[dict[str, int], ...] = field(default=())
+
+
+# ------------------------------------------------------------------ canonical values
+
+
+def canon(value: Any) -> Any:
+    """Integers for every match/param value finsy may hand back (ints, MAC/IP objects, strings, tuples)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, tuple | list):
+        return tuple(canon(v) for v in value)
+    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        return int(value)
+    if isinstance(value, finsy.MACAddress):
+        return int(str(value).replace(":", ""), 16)
+    if isinstance(value, bytes):
+        return int.from_bytes(value, "big")
+    if isinstance(value, str):
+        text = value.strip()
+        if text.count(":") == 5 and len(text) == 17:
+            return int(text.replace(":", ""), 16)
+        try:
+            return int(ipaddress.ip_address(text))
+        except ValueError:
+            return int(text, 0)
+    raise TypeError(f"cannot canonicalize {type(value).__name__} {value!r}")
+
+
+def _params(args: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, canon(v)) for k, v in args.items()))
+
+
+def _replicas(replicas: Iterable[Any]) -> tuple[tuple[int, int], ...]:
+    """Replicas as sorted (port, instance): a multicast group is a set, whatever order the target keeps."""
+    out = []
+    for r in replicas:
+        if isinstance(r, int):
+            out.append((r, 0))
+        elif isinstance(r, P4Replica):
+            if r.backup_replicas:
+                raise ValueError(f"replica {r!r} has backup replicas, which gwctl does not manage")
+            out.append((int(r.port), int(r.instance)))
+        else:
+            out.append((int(r[0]), int(r[1])))
+    return tuple(sorted(out))
+
+
+# ------------------------------------------------------------------ Entry <-> finsy
+
+
+def to_entity(entry: Entry) -> Any:
+    """The finsy entity for an Entry (kinds and layouts as documented on Entry)."""
+    params = dict(entry.params)
+    match entry.kind:
+        case Kind.TABLE:
+            if "$member" in params:
+                action: Any = P4IndirectAction(member_id=params["$member"])
+            elif "$group" in params:
+                action = P4IndirectAction(group_id=params["$group"])
+            else:
+                action = P4TableAction(entry.action, **params)
+            return P4TableEntry(entry.table, match=P4TableMatch(dict(entry.key)), action=action,
+                                priority=entry.priority)
+        case Kind.DEFAULT:
+            return P4TableEntry(entry.table, action=P4TableAction(entry.action, **params),
+                                is_default_action=True)
+        case Kind.MCAST_GROUP:
+            return P4MulticastGroupEntry(entry.key[0], replicas=tuple(entry.params))
+        case Kind.CLONE_SESSION:
+            return P4CloneSessionEntry(entry.key[0], replicas=tuple(params.get("replicas", ())),
+                                       class_of_service=params.get("class_of_service", 0),
+                                       packet_length_bytes=params.get("packet_length_bytes", 0))
+        case Kind.PROFILE_MEMBER:
+            return P4ActionProfileMember(entry.table, member_id=entry.key[0],
+                                         action=P4TableAction(entry.action, **params))
+        case Kind.PROFILE_GROUP:
+            return P4ActionProfileGroup(entry.table, group_id=entry.key[0],
+                                        members=[P4Member(m, weight=w) for m, w in entry.params])
+    raise ValueError(f"unknown entry kind {entry.kind!r}")
+
+
+def from_entity(entity: Any, schema: Any) -> Entry | None:
+    """The Entry for an entity read from the target; None for what gwctl does not manage (const entries).
+
+    finsy decodes names to P4Info aliases; entries use full P4Info names
+    (`Ing.dmac`, `hdr.ethernet.dst`), so they are mapped back through `schema`.
+    """
+    if isinstance(entity, P4TableEntry):
+        if entity.is_const:
+            return None
+        table = schema.tables[entity.table_id]
+        action = entity.action
+        if entity.is_default_action:
+            if not isinstance(action, P4TableAction):
+                return None
+            return Entry(Kind.DEFAULT, table.name, (), 0, schema.actions[action.name].name,
+                         _params(action.args))
+        key = tuple(sorted((table.match_fields[k].name, canon(v)) for k, v in (entity.match or {}).items()))
+        if isinstance(action, P4IndirectAction):
+            ref = ("$member", action.member_id) if action.member_id is not None else ("$group", action.group_id)
+            return Entry(Kind.TABLE, table.name, key, entity.priority, "", (ref,))
+        if action is None:
+            raise ValueError(f"table entry without action read from {table.name}: {entity}")
+        return Entry(Kind.TABLE, table.name, key, entity.priority, schema.actions[action.name].name,
+                     _params(action.args))
+    if isinstance(entity, P4MulticastGroupEntry):
+        return Entry(Kind.MCAST_GROUP, "", (entity.multicast_group_id,), params=_replicas(entity.replicas))
+    if isinstance(entity, P4CloneSessionEntry):
+        return Entry(Kind.CLONE_SESSION, "", (entity.session_id,), params=(
+            ("class_of_service", entity.class_of_service),
+            ("packet_length_bytes", entity.packet_length_bytes),
+            ("replicas", _replicas(entity.replicas)),
+        ))
+    if isinstance(entity, P4ActionProfileMember):
+        profile = schema.action_profiles[entity.action_profile_id].name
+        action = entity.action
+        return Entry(Kind.PROFILE_MEMBER, profile, (entity.member_id,), 0,
+                     schema.actions[action.name].name if action else "",
+                     _params(action.args) if action else ())
+    if isinstance(entity, P4ActionProfileGroup):
+        profile = schema.action_profiles[entity.action_profile_id].name
+        members = tuple(sorted((m.member_id, m.weight if isinstance(m.weight, int) else m.weight[0])
+                               for m in entity.members or ()))
+        return Entry(Kind.PROFILE_GROUP, profile, (entity.group_id,), params=members)
+    return None
+
+
+def _as_update(update: Update) -> Any:
+    entity = to_entity(update.entry)
+    match update.op:
+        case Op.INSERT:
+            return +entity
+        case Op.MODIFY:
+            return ~entity
+        case Op.DELETE:
+            return -entity
+    raise ValueError(f"unknown op {update.op!r}")
+
+
+# ------------------------------------------------------------------ the target
+
+
+class P4RuntimeTarget:
+    """A P4Runtime connection to one device, as primary (or backup) controller.
+
+    Use as an async context manager: entering connects, takes part in
+    arbitration with `election_id`, and (as primary, with a device config)
+    pushes the pipeline only if the target's cookie differs, so an agent
+    restart does not reset the data plane.
+    """
+
+    def __init__(self, address: str, pipeline: Pipeline, *, device_id: int = 0,
+                 election_id: int = 10, name: str = "gwctl") -> None:
+        opts = finsy.SwitchOptions(
+            p4info=pipeline.p4info,
+            p4blob=pipeline.device_config,
+            device_id=device_id,
+            initial_election_id=election_id,
+        )
+        self.address = address
+        self._switch = finsy.Switch(name, address, opts)
+
+    async def __aenter__(self) -> P4RuntimeTarget:
+        await self._switch.__aenter__()
+        log.info("P4Runtime %s: connected, primary=%s", self.address, self.is_primary)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._switch.__aexit__(None, None, None)
+
+    @property
+    def is_primary(self) -> bool:
+        return self._switch.is_primary
+
+    @property
+    def p4info(self) -> Any:
+        """finsy's P4Schema; for the pipeline module to check names against (not for general use)."""
+        return self._switch.p4info
+
+    async def read_entries(self) -> set[Entry]:
+        """Everything gwctl may manage: table entries, default actions, PRE entries, action profiles."""
+        schema = self._switch.p4info
+        requests: list[Any] = [P4TableEntry(), P4MulticastGroupEntry(), P4CloneSessionEntry()]
+        requests += [P4TableEntry(t.alias, is_default_action=True) for t in schema.tables
+                     if t.const_default_action is None and t.action_profile is None]
+        requests += [P4ActionProfileMember(p.alias) for p in schema.action_profiles]
+        requests += [P4ActionProfileGroup(p.alias) for p in schema.action_profiles]
+        out: set[Entry] = set()
+        async for entity in self._switch.read(requests):
+            entry = from_entity(entity, schema)
+            if entry is not None:
+                out.add(entry)
+        return out
+
+    async def write(self, batches: Sequence[Batch]) -> list[Update]:
+        """Write batches in order, one WriteRequest each; return the updates applied.
+
+        On a failure, stops after that batch and raises P4RuntimeWriteError
+        listing what was applied (including the failed batch's successful
+        updates; P4Runtime batches are not atomic) and each refused update with
+        its gRPC code.
+        """
+        applied: list[Update] = []
+        for index, batch in enumerate(batches):
+            if not batch:
+                continue
+            try:
+                await self._switch.write([_as_update(u) for u in batch])
+            except P4ClientError as exc:
+                details = exc.details
+                if not details:
+                    raise P4RuntimeWriteError(index, applied, [UpdateFailure(u, exc.code.name, exc.message)
+                                                                for u in batch], "(whole batch)") from exc
+                failures = [UpdateFailure(batch[i], err.canonical_code.name, err.message)
+                            for i, err in sorted(details.items())]
+                failed = {i for i in details}
+                applied += [u for i, u in enumerate(batch) if i not in failed]
+                raise P4RuntimeWriteError(index, applied, failures) from exc
+            applied += batch
+        return applied
+
+    async def enable_digest(self, name: str, *, max_timeout_ns: int = 1_000_000, max_list_size: int = 64,
+                            ack_timeout_ns: int = 1_000_000_000) -> None:
+        """Configure digest delivery (P4Runtime needs a DigestEntry before the target sends any)."""
+        entry = P4DigestEntry(name, max_timeout_ns=max_timeout_ns, max_list_size=max_list_size,
+                              ack_timeout_ns=ack_timeout_ns)
+        try:
+            await self._switch.write([+entry])
+        except P4ClientError as exc:
+            if exc.details and all(e.canonical_code.name == "ALREADY_EXISTS" for e in exc.details.values()):
+                await self._switch.write([~entry])
+            else:
+                raise
+
+    async def digests(self, name: str) -> AsyncIterator[Digest]:
+        """Digest lists of `name` as they arrive; each is acknowledged once the consumer asks for the next.
+
+        Acking after the consumer has handled the list means an agent that dies
+        mid-way gets it again (the target re-sends after ack_timeout).
+        """
+        async for digest_list in self._switch.read_digests(name):
+            data = tuple({k: canon(v) for k, v in dict(item).items()} for item in digest_list)
+            yield Digest(digest_list.digest_id, digest_list.list_id, data)
+            await self._switch.write([digest_list.ack()])
