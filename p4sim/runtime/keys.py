@@ -21,7 +21,7 @@ def _field(t_name: str, f: FieldInfo, fm) -> KeyMatch:
     what = f"table {t_name!r} field {f.name!r}"
     which = fm.WhichOneof("field_match_type")
     if which != f.kind:
-        raise InvalidArgument(f"{what} is a {f.kind} match, got {which or 'no match'}")
+        raise InvalidArgument(f"{what} has match kind {f.kind}, the request gives {which or 'none'}")
     w = f.width
     if which == "exact":
         return KeyMatch("exact", codec.decode(fm.exact.value, w, what))

@@ -38,7 +38,7 @@ CASES = {
     "missing exact field": (lambda i: ins(_with(_dmac(i), lambda t: t.ClearField("match"))),
                             IA, "missing"),
     "match kind mismatch": (
-        lambda i: ins(i.entity("dmac", "drop", dst=("lpm", MAC, 48))), IA, "exact match"),
+        lambda i: ins(i.entity("dmac", "drop", dst=("lpm", MAC, 48))), IA, "match kind exact"),
     "field given twice": (lambda i: ins(_with(_dmac(i), lambda t: t.match.append(t.match[0]))),
                           IA, "given twice"),
     "ternary value outside mask": (

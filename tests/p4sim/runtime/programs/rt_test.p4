@@ -65,7 +65,11 @@ control RtIngress(inout headers_t hdr, inout meta_t meta,
     }
     table lpm_t {
         key = { hdr.ethernet.dst: lpm; }
+#ifdef RT_V2
+        actions = { set_tag; drop; NoAction; }
+#else
         actions = { set_tag; NoAction; }
+#endif
         default_action = NoAction();
     }
     table tern_t {
