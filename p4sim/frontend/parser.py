@@ -614,13 +614,13 @@ class Parser:
             return A.DontCareExpr(t.loc)
         e = self.expression()
         if self.at("&&&"):
-            op = self.next()
+            self.next()
             m = self.expression()
-            return A.MaskExpr(op.loc, e, m)
+            return A.MaskExpr(e.loc, e, m)
         if self.at(".."):
-            op = self.next()
+            self.next()
             h = self.expression()
-            return A.RangeExpr(op.loc, e, h)
+            return A.RangeExpr(e.loc, e, h)
         return e
 
     def control_decl(self, annos: list[A.Anno]) -> A.ControlDecl:
@@ -867,11 +867,11 @@ class Parser:
     def expression(self) -> A.Expr:
         cond = self.binary(0)
         if self.at("?"):
-            q = self.next()
+            self.next()
             then = self.expression()
             self.expect(":")
             other = self.expression()
-            return A.MuxExpr(q.loc, cond, then, other)
+            return A.MuxExpr(cond.loc, cond, then, other)
         return cond
 
     def _binary_op(self, level: int) -> str | None:
@@ -901,11 +901,11 @@ class Parser:
             op = self._binary_op(level)
             if op is None:
                 return left
-            tok = self.next()
+            self.next()
             if op == ">>":
                 self.next()
             right = self.binary(level + 1)
-            left = A.BinaryExpr(tok.loc, op, left, right)
+            left = A.BinaryExpr(left.loc, op, left, right)
 
     def unary(self) -> A.Expr:
         t = self.peek()
@@ -1015,17 +1015,17 @@ class Parser:
                 if n.kind not in ("ident", "kw"):
                     raise self.syntax_error(n, "expected a member name")
                 self.next()
-                e = A.MemberExpr(n.loc, e, n.text)
+                e = A.MemberExpr(e.loc, e, n.text)
             elif t.text == "[":
                 self.next()
                 first = self.expression()
                 if self.accept(":"):
                     lo = self.expression()
                     self.expect("]")
-                    e = A.SliceExpr(t.loc, e, first, lo)
+                    e = A.SliceExpr(e.loc, e, first, lo)
                 else:
                     self.expect("]")
-                    e = A.IndexExpr(t.loc, e, first)
+                    e = A.IndexExpr(e.loc, e, first)
             elif t.text == "(":
                 args = self.arguments()
                 e = A.CallExpr(e.loc, e, [], args)
