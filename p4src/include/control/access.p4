@@ -13,8 +13,9 @@ control AccessIngress(inout headers_t hdr,
                       inout local_metadata_t meta,
                       inout standard_metadata_t standard_metadata) {
 
-    /* packets/bytes from local, index binding_id (Logical_Binding_Stats
-     * packets_from_local / bytes_from_local) */
+    /* packets/bytes received on the binding, index binding_id.  vtep(5):
+     * Logical_Binding_Stats packets_to_local / bytes_to_local ("received by
+     * the Physical_Switch"). */
     counter(BINDING_COUNTER_SIZE, CounterType.packets_and_bytes) binding_rx;
 
     action set_ingress_binding(ls_id_t ls_id, binding_id_t binding_id, acl_id_t acl_id) {

@@ -1,6 +1,7 @@
 /*
  * egress_vlan.p4: a packet that passed the egress ACL leaves by its binding:
- * count it (Logical_Binding_Stats packets_to_local / bytes_to_local) and add
+ * count it in binding_tx (vtep(5) Logical_Binding_Stats packets_from_local /
+ * bytes_from_local, "sent by the Physical_Switch") and add
  * the binding's VLAN tag (PCP as received on a tagged access port, else 0).
  */
 #ifndef _VTEP_CONTROL_EGRESS_VLAN_P4_
@@ -10,7 +11,7 @@ control EgressVlan(inout headers_t hdr,
                    inout local_metadata_t meta,
                    inout standard_metadata_t standard_metadata) {
 
-    /* packets/bytes to local, index binding_id */
+    /* packets/bytes sent out of the binding, index binding_id */
     counter(BINDING_COUNTER_SIZE, CounterType.packets_and_bytes) binding_tx;
 
     apply {
