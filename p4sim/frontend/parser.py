@@ -188,6 +188,8 @@ class Parser:
                 self.next()
                 dot = True
                 t = self.peek()
+            if t.kind == "ident" and self.peek(1).kind == "ident" and not self.is_type_name(t.text):
+                raise P4CompileError(t.loc, f"{t.text}: declaration not found (a type is expected here)")
             if t.kind != "ident" or not self.is_type_name(t.text):
                 raise self.syntax_error(t, "expected a type")
             self.next()
@@ -814,6 +816,8 @@ class Parser:
                 value = self.expression()
                 self.expect(";")
                 return A.ConstDeclStmt(name.loc, ty, name.text, value, annos)
+        if t.kind == "ident" and self.peek(1).kind == "ident" and not self.is_type_name(t.text):
+            raise P4CompileError(t.loc, f"{t.text}: declaration not found (a type is expected here)")
         if self.at_type_start() and self._looks_like_declaration():
             ty = self.type_ref()
             name = self.name_token()

@@ -155,9 +155,41 @@ class ProgramLowerer:
         for ent in list(self.ctx.root.names.values()):
             if isinstance(ent, FunctionEntity):
                 self.function(ent)
-        if main is None:
+        prog = self.assemble(main) if main is not None else None
+        self.check_unused_blocks(prog)
+        if prog is None:
             raise P4CompileError(None, "Could not find declaration for 'main', which must be declared")
-        return self.assemble(main)
+        return prog
+
+    def check_unused_blocks(self, prog: ir.Program | None) -> None:
+        """p4c type-checks every control and parser, instantiated or not; so do
+        we, by elaborating the unused ones into a scratch context."""
+        used = set()
+        if prog is not None:
+            stack: list[object] = [prog.parser, prog.verify_checksum, prog.ingress, prog.egress,
+                                   prog.compute_checksum, prog.deparser]
+            while stack:
+                b = stack.pop()
+                used.add(b.type_name)  # type: ignore[attr-defined]
+                stack.extend(getattr(b, "subcontrols", []))
+                stack.extend(getattr(b, "subparsers", []))
+        saved = (len(self.ctx.actions), len(self.ctx.tables), len(self.ctx.externs), len(self.ctx.value_sets),
+                 len(self.ctx.digests))
+        for ent in list(self.ctx.root.names.values()):
+            if not isinstance(ent, BlockTypeEntity) or not isinstance(ent.decl, A.ControlDecl | A.ParserDecl):
+                continue
+            d = ent.decl
+            if d.is_type_only or d.name in used or d.type_params or d.ctor_params:
+                continue
+            if isinstance(d, A.ControlDecl):
+                self.blocks.control(d, d.name, [], self.env, [])
+            else:
+                self.blocks.parser(d, d.name, [], self.env, [])
+        del self.ctx.actions[saved[0]:]
+        del self.ctx.tables[saved[1]:]
+        del self.ctx.externs[saved[2]:]
+        del self.ctx.value_sets[saved[3]:]
+        del self.ctx.digests[saved[4]:]
 
     def assemble(self, main: A.InstanceDecl) -> ir.Program:
         ref = main.type

@@ -70,10 +70,11 @@ class TypeVar(ir.Type):
 class Scope:
     """One level of names; lookups walk to the parent."""
 
-    __slots__ = ("names", "parent", "kind")
+    __slots__ = ("names", "parent", "kind", "locs")
 
     def __init__(self, parent: Scope | None = None, kind: str = "block"):
         self.names: dict[str, object] = {}
+        self.locs: dict[str, ir.SourceLoc] = {}
         self.parent = parent
         self.kind = kind
 
@@ -98,5 +99,7 @@ class Scope:
             if isinstance(prev, ExternFuncEntity) and isinstance(entity, ExternFuncEntity):
                 prev.overloads.extend(entity.overloads)
                 return
-            raise P4CompileError(loc, f"{name}: duplicate declaration")
+            raise P4CompileError(loc, f"{name}: duplicate declaration (previous declaration at "
+                                      f"{self.locs.get(name, ir.NOWHERE)})")
         self.names[name] = entity
+        self.locs[name] = loc

@@ -1,0 +1,163 @@
+"""Rejection suite: each bad program must fail with P4CompileError located at
+the offending construct (file:line:col in the file the user wrote, through
+#include) and a message that says what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fe_helpers import line_of, program
+
+from p4sim.errors import P4CompileError
+from p4sim.frontend import compile_file, compile_source
+
+HERE = Path(__file__).resolve().parent
+
+# (name, program kwargs, text on the offending line, column of the construct or None, message fragment)
+CASES: list[tuple[str, dict[str, str], str, int | None, str]] = [
+    ("syntax_missing_operand", {"ingress": "        meta.x = ;"}, "meta.x = ;", 18,
+     "syntax error, unexpected token ';'"),
+    ("syntax_missing_semicolon", {"ingress": "        meta.x = 1\n        meta.y = 2;"}, "meta.y = 2;", 9,
+     "unexpected token 'meta'"),
+    ("unknown_name", {"ingress": "        meta.x = nowhere;"}, "nowhere", 18, "nowhere: declaration not found"),
+    ("unknown_field", {"ingress": "        meta.q = 1;"}, "meta.q", 9, "Field q is not a member of structure meta_t"),
+    ("unknown_type", {"ingress": "        foo_t v;"}, "foo_t v;", 9, "foo_t: declaration not found"),
+    ("duplicate_local", {"ingress": "        bit<8> a;\n        bit<8> a;"},
+     "        bit<8> a;\n        bit<8> a;", None, "a: duplicate declaration"),
+    ("duplicate_action", {"ingress_decls": "action a() {}\naction a() {}"}, "action a() {}\naction a() {}", None,
+     "a: duplicate declaration"),
+    ("width_assignment", {"ingress": "        meta.x = meta.y;"}, "meta.x = meta.y;", 9,
+     "Cannot unify type 'bit<16>' with type 'bit<8>'"),
+    ("width_binary", {"ingress": "        meta.y = meta.x + meta.y;"}, "meta.x + meta.y", 18,
+     "Cannot operate on values with different widths 8 and 16"),
+    ("width_compare", {"ingress": "        if (meta.x == meta.y) { }"}, "meta.x == meta.y", 13,
+     "Cannot operate on values with different widths 8 and 16"),
+    ("sign_mismatch", {"meta": "bit<8> x; int<8> s;", "ingress": "        meta.x = meta.x + meta.s;"},
+     "meta.x + meta.s", 18, "different signs"),
+    ("constant_to_out", {"ingress": "        random(5, 8w0, 8w9);"}, "random(5", 16,
+     "Read-only value used for out/inout parameter 'result'"),
+    ("constant_to_inout_action", {"ingress_decls": "action inc(inout bit<8> v) { v = v + 1; }",
+                                  "ingress": "        inc(3);"}, "inc(3)", 13,
+     "Read-only value used for out/inout parameter 'v'"),
+    ("too_many_args", {"ingress_decls": "action a(bit<8> v) { meta.x = v; }", "ingress": "        a(1, 2);"},
+     "a(1, 2)", 14, "Too many arguments"),
+    ("too_few_args", {"ingress_decls": "action a(bit<8> v, bit<8> w) { meta.x = v; }", "ingress": "        a(1);"},
+     "a(1)", 9, "Not enough arguments"),
+    ("default_action_not_listed",
+     {"ingress_decls": "action a() {} action b() {}\n"
+                       "table t { key = { meta.x: exact; } actions = { a; } default_action = b(); }"},
+     "default_action = b()", None, "b: default_action action is not present in the actions list of table t"),
+    ("const_entry_action_not_listed",
+     {"ingress_decls": "action a() {} action b() {}\n"
+                       "table t { key = { meta.x: exact; } actions = { a; } const entries = { 1: b(); } }"},
+     "1: b()", None, "b: entry action is not present in the actions list of table t"),
+    ("nonconstant_slice", {"ingress": "        meta.x = meta.y[meta.x:0];"}, "meta.y[meta.x", 25,
+     "Compile-time constant expected"),
+    ("nonconstant_entry_key",
+     {"ingress_decls": "action a() {}\n"
+                       "table t { key = { meta.x: exact; } actions = { a; } const entries = { meta.x: a(); } }"},
+     "meta.x: a()", None, "Compile-time constant expected in a table entry"),
+    ("nonconstant_switch_label", {"ingress": "        switch (meta.x) { meta.x: { } }"}, "meta.x: {", 27,
+     "Compile-time constant expected as a switch label"),
+    ("nonconstant_stack_size", {"types": "header t_t { bit<8> v; }\n", "headers": "ethernet_t ethernet; ipv4_t ipv4;",
+                                "ingress": "        t_t[meta.x] s;"}, "t_t[meta.x]", 13,
+     "Compile-time constant expected"),
+    ("extract_non_header", {"parser_body": "state start { pkt.extract(meta); transition accept; }"},
+     "pkt.extract(meta)", 27, "extract: argument must be a header, not meta_t"),
+    ("unknown_state", {"parser_body": "state start { pkt.extract(hdr.ethernet); transition parse_x; }"},
+     "transition parse_x", None, "parse_x: declaration not found"),
+    ("no_start_state", {"parser_body": "state first { transition accept; }"}, "parser P", 8,
+     "has no start state"),
+    ("if_not_bool", {"ingress": "        if (meta.x) { }"}, "if (meta.x)", 13,
+     "Condition of IfStatement does not evaluate to a bool but bit<8>"),
+    ("assign_to_constant", {"ingress": "        8w5 = meta.x;"}, "8w5 = meta.x;", 9,
+     "Expression cannot be the target of an assignment"),
+    ("assign_to_in_param", {"ingress_decls": "action a(in bit<8> v) { v = 1; }"}, "v = 1;", None,
+     "Expression cannot be the target of an assignment"),
+    ("complex_key_without_name",
+     {"ingress_decls": "action a() {}\ntable t { key = { meta.x + 1: exact; } actions = { a; } }"},
+     "meta.x + 1: exact", None, "Complex key expression requires a @name annotation"),
+    ("illegal_cast", {"ingress": "        meta.x = (bit<8>)hdr.ethernet;"}, "(bit<8>)hdr.ethernet", 18,
+     "Illegal cast from ethernet_t to bit<8>"),
+    ("unknown_match_kind",
+     {"ingress_decls": "action a() {}\ntable t { key = { meta.x: fuzzy; } actions = { a; } }"},
+     "meta.x: fuzzy", None, "fuzzy: declaration not found"),
+    ("lpm_mask_not_prefix",
+     {"ingress_decls": "action a() {}\ntable t { key = { meta.z: lpm; } actions = { a; }\n"
+                       "const entries = { 1 &&& 0xff00ff00: a(); } }"},
+     "1 &&& 0xff00ff00", None, "is not a prefix"),
+    ("exit_in_parser", {"parser_body": "state start { exit; }"}, "state start { exit; }", None,
+     "exit: not allowed in a state"),
+    ("action_args_not_constant",
+     {"ingress_decls": "action a(bit<8> v) { meta.x = v; }\n"
+                       "table t { key = { meta.x: exact; } actions = { a; } default_action = a(meta.x); }"},
+     "default_action = a(meta.x)", None, "Compile-time constant expected"),
+    ("emit_non_header", {"deparser": "pkt.emit(hdr.ethernet.dst);"}, "pkt.emit(hdr.ethernet.dst)", None,
+     "emit: argument must be a header"),
+    ("header_field_type", {"types": "header bad_t { bit<8> a; bit<8>[2] b; }\n"}, "header bad_t", None,
+     "header stack elements must be headers or header unions"),
+    ("table_without_actions", {"ingress_decls": "table t { key = { meta.x: exact; } }"}, "table t", None,
+     "does not have an actions property"),
+    ("unknown_table_property",
+     {"ingress_decls": "action a() {}\ntable t { key = { meta.x: exact; } actions = { a; } colour = 3; }"},
+     "colour = 3", None, "colour: unknown table property"),
+    ("directionless_extern_arg_not_constant", {"ingress": "        resubmit_preserving_field_list(meta.x);"},
+     "resubmit_preserving_field_list(meta.x)", 40, "must be a compile-time constant"),
+    ("bad_character", {"ingress": "        meta.x = 1 $ 2;"}, "1 $ 2", 20, "unexpected character '$'"),
+]
+
+
+@pytest.mark.parametrize(("name", "kw", "needle", "col", "fragment"), CASES, ids=[c[0] for c in CASES])
+def test_rejected_at_the_offending_construct(name: str, kw: dict[str, str], needle: str, col: int | None,
+                                             fragment: str) -> None:
+    src = program(**kw)
+    with pytest.raises(P4CompileError) as info:
+        compile_source(src, f"{name}.p4")
+    err = info.value
+    assert fragment in err.message, str(err)
+    assert err.loc is not None and err.loc.file == f"{name}.p4", str(err)
+    # multi-line needles name the last line (the re-declaration)
+    expected_line = line_of(src, needle.splitlines()[-1].strip()) if "\n" not in needle else \
+        line_of(src, needle.splitlines()[0].strip()) + 1
+    assert err.loc.line == expected_line, str(err)
+    if col is not None:
+        assert err.loc.col == col, str(err)
+    assert str(err).startswith(f"{name}.p4:{err.loc.line}:{err.loc.col}: error: ")
+
+
+def test_error_inside_an_included_file_is_located_there() -> None:
+    with pytest.raises(P4CompileError) as info:
+        compile_file(str(HERE / "bad" / "include_error.p4"))
+    err = info.value
+    assert err.loc is not None and err.loc.file.endswith("bad/include/headers.p4")
+    assert (err.loc.line, err.loc.col) == (4, 5)
+    assert "mac_addr_t" in err.message
+
+
+def test_lines_after_an_include_keep_their_own_numbers() -> None:
+    with pytest.raises(P4CompileError) as info:
+        compile_file(str(HERE / "bad" / "after_include.p4"))
+    err = info.value
+    assert err.loc is not None and err.loc.file.endswith("bad/after_include.p4")
+    assert (err.loc.line, err.loc.col) == (10, 18)
+    assert "undefined_thing: declaration not found" in err.message
+
+
+def test_missing_include_file() -> None:
+    with pytest.raises(P4CompileError) as info:
+        compile_source('#include "no_such_file.p4"\n', "inc.p4")
+    assert info.value.loc is not None and info.value.loc.line == 1
+    assert "no_such_file.p4" in info.value.message
+
+
+def test_hash_error_directive() -> None:
+    with pytest.raises(P4CompileError) as info:
+        compile_source("#include <core.p4>\n#error this target is not supported\n", "err.p4")
+    assert info.value.loc is not None and (info.value.loc.file, info.value.loc.line) == ("err.p4", 2)
+    assert "this target is not supported" in info.value.message
+
+
+def test_main_is_required() -> None:
+    with pytest.raises(P4CompileError, match="main"):
+        compile_source("#include <core.p4>\n#include <v1model.p4>\n", "nomain.p4")
