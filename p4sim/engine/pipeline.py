@@ -183,10 +183,7 @@ class Pipeline:
                 ctx.trace(f"Parser error {self.program.errors[err] if err < len(self.program.errors) else err}")
         payload = data[pkt.pos:]
         ctx.payload = payload
-        try:
-            self.b["verify"](ctx, hdr, meta)
-        except P4Exit:
-            pass
+        _until_exit(self.b["verify"], ctx, hdr, meta)
         return err, payload
 
     def _ingress(self, job: _Ingress, jobs: deque, result: PacketResult, pid: int, trace: Any) -> None:
@@ -205,10 +202,7 @@ class Pipeline:
             std.f_parser_error = err
         if self.has("checksum_error"):
             std.f_checksum_error = ctx.cksum_err
-        try:
-            self.b["ingress"](ctx, hdr, meta, std)
-        except P4Exit:
-            pass
+        _until_exit(self.b["ingress"], ctx, hdr, meta, std)
         # ---- end of ingress, in BMv2's order
         if ctx.clone is not None:
             self._clone_i2e(ctx, job, meta, jobs, trace)
@@ -284,10 +278,7 @@ class Pipeline:
         ctx.std = std
         ctx.payload = job.payload
         ctx.truncate = job.truncate
-        try:
-            self.b["egress"](ctx, hdr, meta, std)
-        except P4Exit:
-            pass
+        _until_exit(self.b["egress"], ctx, hdr, meta, std)
         if ctx.clone is not None:
             session_id, fl = ctx.clone
             session = self.pre.session(session_id)
@@ -306,10 +297,7 @@ class Pipeline:
             if trace:
                 trace("Dropping packet at the end of egress")
             return
-        try:
-            self.b["compute"](ctx, hdr, meta)
-        except P4Exit:
-            pass
+        _until_exit(self.b["compute"], ctx, hdr, meta)
         out: list[bytes] = []
         self.b["deparser"](ctx, out, hdr)
         out.append(job.payload)
@@ -326,6 +314,14 @@ class Pipeline:
         if trace:
             trace(f"Transmitting packet of size {len(frame)} out of port {job.port}")
         self.emit_frame(job.port, frame, result)
+
+
+def _until_exit(block: Callable[..., Any], *args: Any) -> None:
+    """Run a pipeline block; ``exit`` ends just that block."""
+    try:
+        block(*args)
+    except P4Exit:
+        return
 
 
 def monotonic_us_clock() -> Callable[[], int]:

@@ -97,9 +97,8 @@ class TypeClasses:
         src += body or ["        pass"]
         if is_header:
             src.append("    def zero(self):")
-            src += [f"        self.{fn} = {scalar_default(f.type)}" for f, fn in zip(t.fields, fields, strict=True)] or [
-                "        pass"
-            ]
+            zero = [f"        self.{fn} = {scalar_default(f.type)}" for f, fn in zip(t.fields, fields, strict=True)]
+            src += zero or ["        pass"]
         # copy / set_from
         src.append("    def copy(self):")
         src.append(f"        o = {name}.__new__({name})")
