@@ -14,7 +14,7 @@ from p4sim import ir
 from p4sim.errors import P4CompileError
 
 from . import ast as A
-from .context import Context, Env, anno
+from .context import Context, Env, anno, ir_annotations
 from .exprs import (
     APPLY_RESULT,
     ActionR,
@@ -50,6 +50,10 @@ class CallLowerer:
             if callee.kind == "table":
                 if e.args:
                     raise P4CompileError(e.loc, f"{text}: table apply takes no arguments")
+                if env.kind != "apply":
+                    raise P4CompileError(e.loc, f"{text}: tables can only be applied from a control's apply "
+                                                f"block, not from a{'n' if env.kind[0] in 'aeiou' else ''} "
+                                                f"{env.kind}")
                 return ir.TableApply(APPLY_RESULT, e.loc, callee.target, "")  # type: ignore[arg-type]
             if callee.kind == "instance":
                 inst = callee.target
@@ -236,7 +240,8 @@ class CallLowerer:
             for tp, ref in zip(tparams, explicit, strict=True):
                 binding[tp] = self.ex.resolve_type(ref, env.scope)
         ir_params = [
-            ir.Param(p.name, p.direction, self.ex.resolve_type(p.type, self.ctx.root, tvars), (), p.loc)
+            ir.Param(p.name, p.direction, self.ex.resolve_type(p.type, self.ctx.root, tvars),
+                     ir_annotations(p.annotations), p.loc)
             for p in params
         ]
         # outer type vars left open (e.g. counter<I> without type args) are inferred as the method's own

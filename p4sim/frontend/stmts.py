@@ -40,9 +40,6 @@ class StmtLowerer:
             call = self.ex.value(s.call, env)
             if not isinstance(call, _CALLS) or (isinstance(call, ir.TableApply) and call.result != ""):
                 raise P4CompileError(s.loc, f"{show(s.call)}: is not a statement")
-            if isinstance(call, ir.TableApply) and env.kind not in ("apply",):
-                raise P4CompileError(s.loc, f"{show(s.call)}: tables can only be applied from a control's "
-                                            f"apply block")
             return [ir.CallStmt(s.loc, call)]
         if isinstance(s, A.VarDeclStmt):
             return [self.var_decl(s, env)]

@@ -104,6 +104,10 @@ CASES: list[tuple[str, dict[str, str], str, int | None, str]] = [
      "colour = 3", None, "colour: unknown table property"),
     ("directionless_extern_arg_not_constant", {"ingress": "        resubmit_preserving_field_list(meta.x);"},
      "resubmit_preserving_field_list(meta.x)", 40, "must be a compile-time constant"),
+    ("table_applied_in_action",
+     {"ingress_decls": "table t { key = { meta.x: exact; } actions = { NoAction; } }\n"
+                       "action a() { if (t.apply().hit) { meta.x = 1; } }"},
+     "action a()", 18, "tables can only be applied from a control's apply block, not from an action"),
     ("bad_character", {"ingress": "        meta.x = 1 $ 2;"}, "1 $ 2", 20, "unexpected character '$'"),
 ]
 
