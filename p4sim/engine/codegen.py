@@ -237,6 +237,8 @@ class CodeGen:
         with self.function(set(params), ret, nested=nested) as body:
             body.line(f"if ctx.trace: ctx.trace({('Action ' + a.cp_name)!r})")
             self.gen_stmt(a.body)
+            if ret != "return":
+                body.line(ret)
             nl = self.frame.nonlocals
         dest = self.out if nested else self.top
         self._wrap(f"def {fname}(ctx, {''.join(p + ', ' for p in params)}):", body, nl, dest)

@@ -163,9 +163,18 @@ def extern_method(gen: CodeGen, c: ir.ExternMethodCall, as_value: bool) -> str |
         assert val is not None
         _emit(gen, target, gen.ex(val), val.type)
         return None
-    obj = gen.ex(c.target)
+    if ext == "direct_counter" and m == "count":
+        return None  # BMv2 counts direct counters on every hit, call or not
     a = _args(c)
     out = gen.out
+    if ext == "direct_meter" and m == "read":
+        res = a[0]
+        assert res is not None
+        out.line("if ctx.dm_color is not None:")
+        with out.indent():
+            gen.store(res, "ctx.dm_color")
+        return None
+    obj = gen.ex(c.target)
     if ext == "register":
         if m == "read":
             res, idx = a[0], a[1]
@@ -178,19 +187,10 @@ def extern_method(gen: CodeGen, c: ir.ExternMethodCall, as_value: bool) -> str |
     if ext == "counter" and m == "count":
         out.line(f"{obj}.count({gen.ex(a[0])}, ctx.ilen)")  # type: ignore[arg-type]
         return None
-    if ext == "direct_counter" and m == "count":
-        return None  # BMv2 counts direct counters on every hit, call or not
     if ext == "meter" and m == "execute_meter":
         idx, res = a[0], a[1]
         assert idx is not None and res is not None
         gen.store(res, f"{obj}.execute({gen.ex(idx)}, ctx.ilen)")
-        return None
-    if ext == "direct_meter" and m == "read":
-        res = a[0]
-        assert res is not None
-        out.line("if ctx.dm_color is not None:")
-        with out.indent():
-            gen.store(res, "ctx.dm_color")
         return None
     from p4sim.engine.codegen import CompileError
 
