@@ -287,9 +287,10 @@ class ExprLowerer:
 
     def _MemberExpr(self, e: A.MemberExpr, env: Env) -> ir.Expr | Ref:
         base = self.lower(e.base, env)
-        return self.member(base, e.name, e.loc, e)
+        return self.member(base, e.name, e.loc, e, env)
 
-    def member(self, base: ir.Expr | Ref, name: str, loc: ir.SourceLoc, src: A.Expr) -> ir.Expr | Ref:
+    def member(self, base: ir.Expr | Ref, name: str, loc: ir.SourceLoc, src: A.Expr,
+               env: Env) -> ir.Expr | Ref:
         if isinstance(base, TypeRefR):
             t = base.type
             if isinstance(t, ir.EnumType):
@@ -333,6 +334,9 @@ class ExprLowerer:
             raise P4CompileError(loc, f"Field {name} is not a member of {kind} {t.name}")
         if isinstance(t, ir.StackType):
             if name in ("next", "last"):
+                if env.kind not in ("parser", "state"):
+                    raise P4CompileError(loc, f"{show(src)}: 'last', and 'next' for stacks can only be used in "
+                                              f"a parser")
                 return ir.StackProp(t.element, loc, base, name)
             if name == "lastIndex":
                 return ir.StackProp(BIT32, loc, base, name)

@@ -77,6 +77,8 @@ class TableLowerer:
             if id(r.action) in seen:
                 raise P4CompileError(ast_ref.loc, f"{ast_ref.name}: duplicate action in table {d.name}")
             seen.add(id(r.action))
+        if sum(k.match_kind == "lpm" for k in keys) > 1:
+            raise P4CompileError(d.loc, f"{d.name}: Multiple LPM keys in table (BMv2 allows one)")
         t = ir.Table(d.name, name, keys, actions, self._noaction(d), annotations=ir_annotations(d.annotations),
                      loc=d.loc)
         for pname, p in props.items():

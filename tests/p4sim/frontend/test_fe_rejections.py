@@ -108,6 +108,12 @@ CASES: list[tuple[str, dict[str, str], str, int | None, str]] = [
      {"ingress_decls": "table t { key = { meta.x: exact; } actions = { NoAction; } }\n"
                        "action a() { if (t.apply().hit) { meta.x = 1; } }"},
      "action a()", 18, "tables can only be applied from a control's apply block, not from an action"),
+    ("stack_next_outside_parser",
+     {"types": "header t_t { bit<8> v; }\n", "headers": "ethernet_t ethernet; ipv4_t ipv4; t_t[2] tags;",
+      "ingress": "        hdr.tags.next.v = 1;"}, "hdr.tags.next.v", 9, "can only be used in a parser"),
+    ("two_lpm_keys",
+     {"ingress_decls": "table t { key = { meta.x: lpm; meta.y: lpm; } actions = { NoAction; } }"},
+     "table t", 7, "Multiple LPM keys"),
     ("bad_character", {"ingress": "        meta.x = 1 $ 2;"}, "1 $ 2", 20, "unexpected character '$'"),
 ]
 
