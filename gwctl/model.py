@@ -313,6 +313,20 @@ class BindingStats:
     bytes_to_local: int = 0
 
 
+@dataclass(frozen=True, order=True)
+class LearnedMac:
+    """A MAC the data plane saw on a local binding (from a digest): where to send traffic to it.
+
+    Richer than Ucast_Macs_Local, which only says "behind this VTEP": the
+    switch also needs the port and VLAN.
+    """
+
+    logical_switch: str
+    mac: str
+    port: str
+    vlan: int
+
+
 @dataclass(frozen=True)
 class DiscoveredState:
     ucast_macs_local: frozenset[UcastMacLocal] = frozenset()

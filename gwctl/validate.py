@@ -54,6 +54,10 @@ class Capabilities:
     """Whether ACLs can be bound to one VLAN of a port rather than the whole port."""
     encapsulations: frozenset[str] = frozenset({Encapsulation.VXLAN_OVER_IPV4.value})
     acl_directions: frozenset[str] = field(default=frozenset({"ingress", "egress"}))
+    acl_ipv6: bool = True
+    acl_max_sequence: int | None = None
+    """Largest ACL_entry sequence the pipeline can order (it becomes a P4 priority); None: no limit."""
+    ipv6_routing: bool = True
 
 
 SwitchFault = Callable[[str, str], None]
@@ -146,6 +150,8 @@ def _acl_entry_problem(entry: AclEntry, caps: Capabilities) -> str | None:
         return "mixes L2 and L3/L4 fields in one rule"
     if entry.direction.value not in caps.acl_directions:
         return f"direction {entry.direction.value} not supported"
+    if caps.acl_max_sequence is not None and not 0 <= entry.sequence <= caps.acl_max_sequence:
+        return f"sequence {entry.sequence} outside 0..{caps.acl_max_sequence}"
     for name in ("source_mac", "dest_mac"):
         value = getattr(entry, name)
         if value is not None and not is_mac(value.lower()):
@@ -160,11 +166,13 @@ def _acl_entry_problem(entry: AclEntry, caps: Capabilities) -> str | None:
         ip, mask = getattr(entry, ip_name), getattr(entry, mask_name)
         if ip is not None and not is_ip(ip):
             return f"{ip_name} {ip!r} is not an IP address"
+        if ip is not None and not caps.acl_ipv6 and ipaddress.ip_address(ip).version == 6:
+            return f"{ip_name} {ip}: pipeline matches IPv4 only"
         if mask is not None:
             if ip is None:
                 return f"{mask_name} without {ip_name}"
-            if not _is_contiguous_mask(mask, ipaddress.ip_address(ip).version):
-                return f"{mask_name} {mask!r} is not a mask of the same family"
+            if not _is_mask_of(mask, ipaddress.ip_address(ip).version):
+                return f"{mask_name} {mask!r} is not an address of the same family"
     for lo_name, hi_name in (("source_port_min", "source_port_max"), ("dest_port_min", "dest_port_max")):
         lo, hi = getattr(entry, lo_name), getattr(entry, hi_name)
         for n, v in ((lo_name, lo), (hi_name, hi)):
@@ -179,18 +187,12 @@ def _acl_entry_problem(entry: AclEntry, caps: Capabilities) -> str | None:
     return None
 
 
-def _is_contiguous_mask(mask: str, version: int) -> bool:
-    """Masks must be prefixes: P4 LPM and most TCAM layouts cannot realize arbitrary bit masks cheaply."""
+def _is_mask_of(mask: str, version: int) -> bool:
+    """A mask is any address of the same family (ternary matches take arbitrary bit masks)."""
     try:
-        addr = ipaddress.ip_address(mask)
+        return ipaddress.ip_address(mask).version == version
     except ValueError:
         return False
-    if addr.version != version:
-        return False
-    bits = 32 if version == 4 else 128
-    value = int(addr)
-    inverted = ~value & ((1 << bits) - 1)
-    return inverted & (inverted + 1) == 0
 
 
 def _valid_acls(state: DesiredState, caps: Capabilities, faults: list[Fault]) -> FrozenMap[str, Acl]:
@@ -334,7 +336,9 @@ def _valid_routers(
             except ValueError:
                 problems.append(("lr_switch_bindings_fault", f"{prefix!r} is not address/prefix"))
                 continue
-            if ls not in state.logical_switches:
+            if iface.version == 6 and not caps.ipv6_routing:
+                problems.append(("lr_switch_bindings_fault", f"{prefix}: pipeline routes IPv4 only"))
+            elif ls not in state.logical_switches:
                 problems.append(("lr_switch_bindings_fault",
                                  f"{prefix} bound to missing logical switch {ls!r}"))
             elif ls in switches:
@@ -353,6 +357,8 @@ def _valid_routers(
                 continue
             if net.version != hop.version:
                 problems.append(("lr_static_routes_fault", f"route {prefix} via {nexthop}: mixed families"))
+            elif net.version == 6 and not caps.ipv6_routing:
+                problems.append(("lr_static_routes_fault", f"route {prefix}: pipeline routes IPv4 only"))
         acl_problem = False
         for addr, acl in lr.acl_binding.items():
             if addr not in interfaces and addr not in lr.switch_binding:

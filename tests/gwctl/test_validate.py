@@ -139,7 +139,9 @@ def test_acl_entry_value_checks():
     caps = Capabilities()
     bad = {
         "m": _entry("m", source_mac="zz"),
-        "mask": _entry("mask", source_ip="192.0.2.0", source_mask="255.0.255.0"),
+        "mask": _entry("mask", source_ip="192.0.2.0", source_mask="255.0.255.x"),
+        "v6": _entry("v6", dest_ip="2001:db8::1"),
+        "seq": _entry("seq", seq=2_000_000),
         "fam": _entry("fam", source_ip="192.0.2.0", source_mask="ffff::"),
         "ports": _entry("ports", dest_port_min=90, dest_port_max=80),
         "eth": _entry("eth", ethertype="0xZZ"),
@@ -147,10 +149,11 @@ def test_acl_entry_value_checks():
     }
     for key, entry in bad.items():
         state = base_state(acls=FrozenMap({"a": _acl(entry, name="a")}))
-        limited = replace(caps, acl_fields=caps.acl_fields - {"tcp_flags"})
+        limited = replace(caps, acl_fields=caps.acl_fields - {"tcp_flags"}, acl_ipv6=False,
+                          acl_max_sequence=999_999)
         result = validate(state, limited)
         assert (FaultTable.ACL_ENTRY, key, "invalid_acl_entry") in codes(result.faults), key
-    ok = _entry("ok", source_ip="192.0.2.0", source_mask="255.255.255.0", ethertype="0x0800")
+    ok = _entry("ok", source_ip="192.0.2.0", source_mask="255.0.255.0", ethertype="0x0800")
     assert validate(base_state(acls=FrozenMap({"a": _acl(ok, name="a")})), caps).faults == ()
 
 
