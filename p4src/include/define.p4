@@ -127,6 +127,7 @@ const drop_reason_t DROP_SOURCE_PRUNE         = 29;  /* flood replica to its own
 const drop_reason_t DROP_EGRESS_BINDING_MISS  = 30;  /* egress_binding miss */
 const drop_reason_t DROP_TUNNEL_ENCAP_MISS    = 31;  /* tunnel_encap miss */
 const drop_reason_t DROP_UPLINK_NEXTHOP_MISS  = 32;  /* uplink_nexthop miss (flood replica) */
+const drop_reason_t DROP_UNDERLAY_FRAGMENT    = 33;  /* terminated tunnel in an IPv4 fragment (MF set) */
 #define DROP_REASON_COUNT 64
 
 /* ---- packet-in reasons (packet_in.reason) ------------------------------- */

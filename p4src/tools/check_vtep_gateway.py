@@ -241,6 +241,9 @@ r2 = sw.process(1, bytes(Ether(src=H1, dst=RH)/IP(src='192.0.2.1', dst='192.0.2.
 check('same flow same path and sport', r1.outputs[0][0] == r2.outputs[0][0] and Ether(r1.outputs[0][1])[UDP].sport == Ether(r2.outputs[0][1])[UDP].sport)
 print('binding_rx 1', sw.counter_read(I+'access.binding_rx', 1), 'binding_tx 3', sw.counter_read(O+'vlan.binding_tx', 3),
       'vtep_tx 1', sw.counter_read(O+'encap.remote_vtep_tx', 1))
+# 17. first fragment of a tunnel packet
+frag = Ether(src=SPINE_MAC, dst=GW_UPLINK_MAC)/IP(src=R1, dst=TUN_IP, flags='MF')/UDP(sport=50000, dport=4789)/VXLAN(vni=5000)/inner
+r = sw.process(3, bytes(frag)); check('tunnel fragment dropped 33', not r.outputs and drops().get(('I', 33)) == 1)
 print('FAILS', fails)
 
 sys.exit(1 if fails else 0)

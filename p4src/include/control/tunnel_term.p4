@@ -10,6 +10,7 @@
  *     punt_to_cpu                  -> packet-in PUNT_TUNNEL_IP
  *     term_tunnel:
  *       malformed tunnel header    -> drop with the parser's reason
+ *       outer IPv4 MF flag         -> drop DROP_UNDERLAY_FRAGMENT (no reassembly)
  *       remote_vtep_check miss     -> drop DROP_REMOTE_VTEP_UNKNOWN (anti-spoofing)
  *       Geneve O bit               -> packet-in PUNT_GENEVE_OAM
  *       inner dmac BFD             -> packet-in PUNT_TUNNEL_BFD
@@ -119,6 +120,9 @@ control TunnelTermination(inout headers_t hdr,
                     meta.fwd.drop_reason = DROP_NOT_OUR_TUNNEL_IP;
                 } else if (meta.tunnel.malformed != DROP_NONE) {
                     meta.fwd.drop_reason = meta.tunnel.malformed;
+                } else if (hdr.ipv4.flags[0:0] == 1w1) {
+                    /* first fragment of a tunnel packet: the rest would be lost */
+                    meta.fwd.drop_reason = DROP_UNDERLAY_FRAGMENT;
                 } else if (remote_vtep_check.apply().hit) {
                     remote_vtep_rx.count((bit<32>)meta.fwd.in_tunnel);
                     if (meta.tunnel.geneve_oam == 1w1) {
