@@ -269,10 +269,13 @@ class ExprLowerer:
             return ir.ValueSetRef(ent.element_type, loc, ent)
         raise P4CompileError(loc, f"{name}: cannot be used here")
 
-    def _TypeNameExpr(self, e: A.TypeNameExpr, env: Env) -> Ref:
+    def _TypeNameExpr(self, e: A.TypeNameExpr, env: Env) -> ir.Expr | Ref:
         ref = e.ref
         if isinstance(ref, A.NamedTypeRef) and not ref.args:
             ent = (env.scope.root() if ref.dot else env.scope).lookup(ref.name)
+            if isinstance(ent, ir.Param | ir.Variable | ir.Constant):
+                # a value declared with the name of a type shadows the type
+                return self.entity_ref(ent, ref.name, e.loc)
             if isinstance(ent, ExternTypeEntity | BlockTypeEntity):
                 return TypeRefR(e.loc, ir.ExternType(ref.name), ent.decl)
         t = self.resolve_type(ref, env.scope)

@@ -592,6 +592,7 @@ class Parser:
         return self.simple_keyset()
 
     def _paren_has_top_comma(self) -> bool:
+        """Whether the parenthesis at the cursor opens a tuple keyset."""
         depth = 0
         i = self.pos
         while i < len(self.toks):
@@ -602,12 +603,18 @@ class Parser:
                 depth -= 1
                 if depth == 0:
                     return False
-            elif tk.kind == "punct" and tk.text == "," and depth == 1:
+            elif depth == 1 and (tk.kind == "punct" and tk.text in (",", "&&&", "..")
+                                 or self._lone_dontcare(i)):
                 return True
             elif tk.kind == "eof":
                 return False
             i += 1
         return False
+
+    def _lone_dontcare(self, i: int) -> bool:
+        """``(_)`` / ``(default)``: a one-element tuple keyset."""
+        tk = self.toks[i]
+        return i == self.pos + 1 and tk.text in ("default", "_") and self.toks[i + 1].text == ")"
 
     def simple_keyset(self) -> A.Expr:
         t = self.peek()

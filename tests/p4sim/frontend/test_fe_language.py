@@ -424,3 +424,28 @@ def test_preprocessor_defines_and_conditionals() -> None:
     prog = compile_source(src, "pp.p4")
     (s,) = stmts(prog)
     assert s.rhs.value == 7
+
+
+def test_value_named_like_a_type_shadows_it() -> None:
+    prog = compile_snippet(
+        types="header vlan { bit<16> tci; bit<16> ether_type; }\n",
+        headers="ethernet_t ethernet; ipv4_t ipv4; vlan vlan;",
+        ingress="vlan vlan = hdr.vlan; vlan.tci = 1; hdr.vlan = vlan;",
+    )
+    decl, assign, back = stmts(prog)
+    assert isinstance(assign.lhs, ir.Member) and assign.lhs.base.decl is decl.var
+    assert back.rhs.decl is decl.var
+
+
+def test_parenthesized_single_keysets() -> None:
+    prog = compile_snippet(
+        ingress_decls="action a() {} table t { key = { hdr.ethernet.ether_type: ternary; } actions = { a; }"
+        " const entries = { (0x0800 &&& 0xff00): a(); (_): a(); } }",
+        ingress="t.apply();",
+        parser_body="state start { pkt.extract(hdr.ethernet); transition select(hdr.ethernet.ether_type) {"
+        " (0x86dd &&& 0xffff): accept; (default): reject; } }",
+    )
+    assert [e.keys for e in prog.table("I.t").entries] == [[ir.KeyMatch("ternary", 0x0800, 0xFF00)],
+                                                           [ir.KeyMatch("dontcare")]]
+    cases = prog.parser.states["start"].transition.cases
+    assert isinstance(cases[0].keysets[0], ir.Mask) and isinstance(cases[1].keysets[0], ir.DontCare)
