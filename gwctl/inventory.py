@@ -102,10 +102,11 @@ def from_dict(data: dict[str, Any]) -> Inventory:
     tunnel_ips = tuple(switch.get("tunnel_ips", ()))
     for ip in tunnel_ips:
         try:
-            if ipaddress.ip_address(ip).version != 4:
-                raise InventoryError(f"[switch] tunnel_ips: {ip} is not IPv4 (the pipeline is VXLAN over IPv4)")
+            version = ipaddress.ip_address(ip).version
         except ValueError as exc:
             raise InventoryError(f"[switch] tunnel_ips: {ip!r} is not an IP address") from exc
+        if version != 4:
+            raise InventoryError(f"[switch] tunnel_ips: {ip} is not IPv4 (the pipeline is VXLAN over IPv4)")
     ports: dict[str, AccessPort] = {}
     uplinks: dict[str, Uplink] = {}
     numbers: dict[int, str] = {}
