@@ -4,6 +4,10 @@
  * MAC and a MAC that moved to another binding (or VLAN) are both reported.
  * gwctl answers with a Ucast_Macs_Local row, this table's entry and the dmac
  * entry.  Multicast source MACs are never learnt.
+ * Ageing: the table supports idle timeouts.  gwctl may give entries an
+ * idle_timeout_ns; every packet from the MAC on that binding refreshes it,
+ * and an entry that expires is reported (P4Runtime IdleTimeoutNotification)
+ * so gwctl can remove the Ucast_Macs_Local row and the dmac entry.
  */
 #ifndef _VTEP_CONTROL_SMAC_LEARN_P4_
 #define _VTEP_CONTROL_SMAC_LEARN_P4_
@@ -36,6 +40,7 @@ control SmacLearn(inout headers_t hdr,
         }
         const default_action = learn_mac();
         size = MAC_TABLE_SIZE;
+        support_timeout = true;
     }
 
     apply {
