@@ -1,6 +1,7 @@
 /*
  * arp_suppress.p4: ARP suppression on local bindings.  An ARP request
- * (Ethernet/IPv4, not gratuitous) for an IP the control plane knows in the
+ * (Ethernet/IPv4, neither gratuitous nor a 0.0.0.0 probe) for an IP the
+ * control plane knows in the
  * logical switch (Ucast_Macs_Local/Remote.ipaddr, router interface IPs) is
  * answered by the switch out of the binding it came from:
  *   eth dst = request eth src, eth src = target MAC, oper = 2,
@@ -48,7 +49,8 @@ control ArpSuppress(inout headers_t hdr,
                 hdr.arp.htype == ARP_HTYPE_ETHERNET &&
                 hdr.arp.ptype == ETHERTYPE_IPV4 &&
                 hdr.arp.hlen == 8w6 && hdr.arp.plen == 8w4 &&
-                hdr.arp.spa != hdr.arp.tpa) {
+                hdr.arp.spa != hdr.arp.tpa &&
+                hdr.arp.spa != 32w0) {
                 arp_suppress.apply();
             }
         }
