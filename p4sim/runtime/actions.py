@@ -36,8 +36,10 @@ def decode(idx: P4InfoIndex, msg: p4r.Action, where: str) -> ActionSpec:
 
 
 def check_scope(idx: P4InfoIndex, t: TableInfo, action_id: int, default: bool) -> None:
+    if action_id not in idx.actions:
+        raise InvalidArgument(f"table {t.name!r}: invalid P4 id: action id {action_id} not in P4Info")
     scope = t.actions.get(action_id)
-    name = idx.actions[action_id].name if action_id in idx.actions else str(action_id)
+    name = idx.actions[action_id].name
     if scope is None:
         raise InvalidArgument(f"table {t.name!r}: action {name!r} is not one of the table's actions")
     if default and scope == "table_only":

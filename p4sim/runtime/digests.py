@@ -120,8 +120,7 @@ class DigestManager:
             size = d.config.max_list_size
             if d.config.max_timeout_ns == 0 or (size and len(d.pending) >= size):
                 self._flush(d)
-            else:
-                self._wake.notify()
+            self._wake.notify()  # a new deadline: list timeout or ack timeout
 
     def ack(self, msg: p4r.DigestListAck) -> None:
         """Releases the held-back data of one list. An unknown digest id is

@@ -57,11 +57,12 @@ def check_p4info_matches(index: P4InfoIndex, program: Any) -> None:
             pt = program.table(t.name)
         except KeyError:
             raise InvalidArgument(f"P4Info table {t.name!r} is not in the program") from None
-        if len(pt.keys) != len(t.fields):
+        pkeys = [k for k in pt.keys if k.match_kind != "selector"]  # selector keys are not in P4Info
+        if len(pkeys) != len(t.fields):
             raise InvalidArgument(
-                f"P4Info table {t.name!r} has {len(t.fields)} match fields, the program's has {len(pt.keys)}"
+                f"P4Info table {t.name!r} has {len(t.fields)} match fields, the program's has {len(pkeys)}"
             )
-        for f, k in zip(t.fields, pt.keys, strict=True):
+        for f, k in zip(t.fields, pkeys, strict=True):
             if k.width != f.width:
                 raise InvalidArgument(
                     f"P4Info table {t.name!r} field {f.name!r} is {f.width} bits, the program's is {k.width}"

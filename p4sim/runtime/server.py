@@ -14,6 +14,7 @@ from typing import Any
 import grpc
 from finsy.proto.p4.v1 import p4runtime_pb2_grpc as p4r_grpc
 
+from p4sim import device_config as devcfg_module
 from p4sim.runtime.dataplane import SwitchHolder
 from p4sim.runtime.service import API_VERSION, P4RuntimeService, ServerState
 
@@ -37,6 +38,20 @@ class ServerHandle:
 
     def wait(self) -> None:
         self.server.wait_for_termination()
+
+
+def _pack_source(program: Any) -> bytes:
+    """The device config GetForwardingPipelineConfig returns for a program
+    given on the command line: its source, when it can be packed without the
+    command line's include dirs (else empty, and the P4Info still serves)."""
+    source = getattr(program, "source_file", None)
+    if not source:
+        return b""
+    try:
+        return devcfg_module.pack(devcfg_module.collect(source))
+    except (OSError, ValueError) as exc:
+        logger.info("program source not packed as device config: %s", exc)
+        return b""
 
 
 def serve(
@@ -76,6 +91,8 @@ def serve(
             from p4sim.p4info import generate
 
             p4info = generate(program)
+        if not device_config:
+            device_config = _pack_source(program)
         state.adopt(holder.switch, program, p4info, device_config)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="p4rt"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import grpc
+from finsy.proto.p4.v1 import p4data_pb2 as p4d
 from finsy.proto.p4.v1 import p4runtime_pb2 as p4r
 
 from .entities import ins, mod, te_entity
@@ -52,12 +53,12 @@ def test_meter_config_round_trip(rt):
 def test_register_read_write(rt):
     rid = rt.info.id("registers", "reg")
     ent = p4r.Entity(register_entry=p4r.RegisterEntry(
-        register_id=rid, index=p4r.Index(index=5), data=p4r.P4Data(bitstring=b"\x00\x00\x01\x02")))
+        register_id=rid, index=p4r.Index(index=5), data=p4d.P4Data(bitstring=b"\x00\x00\x01\x02")))
     rt.client.write(mod(ent))
     (got,) = rt.client.read(p4r.Entity(register_entry=p4r.RegisterEntry(register_id=rid, index=p4r.Index(index=5))))
     assert got.register_entry.data.bitstring == b"\x01\x02"
     wide = p4r.Entity(register_entry=p4r.RegisterEntry(
-        register_id=rid, index=p4r.Index(index=5), data=p4r.P4Data(bitstring=b"\x01" * 5)))
+        register_id=rid, index=p4r.Index(index=5), data=p4d.P4Data(bitstring=b"\x01" * 5)))
     assert per_update_codes(rt.client.write_error(mod(wide))) == [grpc.StatusCode.INVALID_ARGUMENT]
 
 

@@ -46,8 +46,8 @@ control RtIngress(inout headers_t hdr, inout meta_t meta,
     }
     action learn() { digest<learn_t>(1, { hdr.ethernet.src, std.ingress_port }); }
     action set_tag(bit<8> tag) { meta.tag = tag; }
-    @tableonly action a_tab() { meta.tag = 1; }
-    @defaultonly action a_def() { meta.tag = 2; }
+    action a_tab() { meta.tag = 1; }
+    action a_def() { meta.tag = 2; }
     action read_meter() { dmeter.read(meta.color); }
 
     table smac {
@@ -84,7 +84,7 @@ control RtIngress(inout headers_t hdr, inout meta_t meta,
     }
     table scoped_t {
         key = { hdr.ethernet.ether_type: exact; }
-        actions = { a_tab; a_def; set_tag; NoAction; }
+        actions = { @tableonly a_tab; @defaultonly a_def; set_tag; NoAction; }
         default_action = NoAction();
     }
     table const_def_t {
@@ -103,7 +103,7 @@ control RtIngress(inout headers_t hdr, inout meta_t meta,
     }
     table prof_t {
         key = { hdr.ethernet.ether_type: exact; }
-        actions = { forward; drop; }
+        actions = { forward; drop; NoAction; }
         implementation = action_profile(32w128);
     }
     table sel_t {
@@ -111,7 +111,7 @@ control RtIngress(inout headers_t hdr, inout meta_t meta,
             hdr.ethernet.src: exact;
             hdr.ethernet.dst: selector;
         }
-        actions = { forward; drop; }
+        actions = { forward; drop; NoAction; }
         implementation = selector;
     }
     table meter_t {
