@@ -14,6 +14,7 @@ from __future__ import annotations
 import queue
 from collections.abc import Sequence
 
+import grpc
 import ptf.testutils as testutils
 from finsy.proto.p4.v1 import p4runtime_pb2
 from p4info_helper import P4InfoHelper, entity, multicast_group, update
@@ -42,15 +43,21 @@ class P4RuntimeTest(BaseTest):
         self.p4info = load_p4info(str(param("p4info")))
         self.helper = P4InfoHelper(self.p4info)
         self.client = P4RuntimeClient(str(param("grpcaddr", "127.0.0.1:9559")), self.device_id, (0, 1))
+        self.addCleanup(self.client.close)  # runs even when the rest of setUp fails
+        self._written: list[p4runtime_pb2.Entity] = []
         self.client.become_primary()
         self._ensure_pipeline()
-        self._written: list[p4runtime_pb2.Entity] = []
 
     def _ensure_pipeline(self) -> None:
         """Push the pipeline once per target run; later tests find it by cookie."""
-        current = self.client.get_pipeline(p4runtime_pb2.GetForwardingPipelineConfigRequest.COOKIE_ONLY)
-        if current.cookie.cookie == _PIPELINE_COOKIE:
-            return
+        try:
+            current = self.client.get_pipeline(p4runtime_pb2.GetForwardingPipelineConfigRequest.COOKIE_ONLY)
+        except grpc.RpcError as err:
+            if err.code() != grpc.StatusCode.FAILED_PRECONDITION:  # no pipeline yet
+                raise
+        else:
+            if current.cookie.cookie == _PIPELINE_COOKIE:
+                return
         with open(str(param("device_config")), "rb") as f:
             device_config = f.read()
         self.client.set_pipeline(self.p4info, device_config, cookie=_PIPELINE_COOKIE)
@@ -61,7 +68,6 @@ class P4RuntimeTest(BaseTest):
                 self.client.write([update("DELETE", ent)])
         finally:
             self._written.clear()
-            self.client.close()
             super().tearDown()
 
     # ----------------------------------------------------------- writing

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -135,7 +136,17 @@ class P4RuntimeClient:
         req.arbitration.device_id = self.device_id
         req.arbitration.election_id.high, req.arbitration.election_id.low = self.election_id
         self._requests.put(req)
-        reply = self.arbitration.get(timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                reply = self.arbitration.get(timeout=0.05)
+                break
+            except queue.Empty:
+                if not self.stream_errors.empty():
+                    err = self.stream_errors.get()
+                    raise RuntimeError(f"arbitration on {self.address} failed: {err.message}") from None
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no arbitration answer from {self.address} in {timeout} s") from None
         if reply.status.code != 0:
             raise RuntimeError(f"not primary on {self.address}: status {reply.status.code} {reply.status.message}")
         return reply
@@ -155,6 +166,7 @@ class P4RuntimeClient:
         self._requests.put(req)
 
     def close(self) -> None:
+        """Idempotent: ends the stream (releasing our election id) and the channel."""
         self._requests.put(None)
         if self._thread is not None:
             self._thread.join(timeout=2)
