@@ -83,20 +83,36 @@ def cp_name(path: str, local: str, annos: list[A.Anno]) -> str:
     return f"{path}.{local}" if path else local
 
 
-def anno_body_text(tokens: list) -> str:
-    """The body as p4c prints it back: tokens joined, one space after commas."""
-    out = ""
-    prev = None
+# Annotations p4c parses into an expression list (frontends/p4/parseAnnotations
+# and the BMv2 back end's additions); ToP4 prints those as "e1, e2". Any other
+# annotation body stays a token list, which ToP4 prints space-separated.
+_PARSED_ANNOTATIONS = frozenset(
+    {"name", "deprecated", "noWarn", "length", "field_list", "alias", "priority", "id", "controller_header",
+     "synchronous", "p4runtime_translation", "pkginfo"}
+)
+
+
+def anno_body_text(name: str, tokens: list) -> str:
+    """The body as p4c's ToP4 prints it back into P4Info."""
+    if name not in _PARSED_ANNOTATIONS:
+        return " ".join(t.text for t in tokens)
+    groups: list[str] = []
+    cur = ""
+    depth = 0
     for t in tokens:
-        txt = t.text
-        if prev is not None:
-            glued_punct = t.glued and (prev.kind == "punct" or t.kind == "punct")
-            if prev.text == "," or (t.text not in (",", ")", "]") and prev.text not in ("(", "[")
-                                    and not glued_punct):
-                out += " "
-        out += txt
-        prev = t
-    return out
+        if t.kind == "punct" and t.text in ("(", "[", "{"):
+            depth += 1
+        elif t.kind == "punct" and t.text in (")", "]", "}"):
+            depth -= 1
+        if depth == 0 and t.kind == "punct" and t.text == ",":
+            groups.append(cur)
+            cur = ""
+            continue
+        if cur and not t.glued:
+            cur += " "
+        cur += t.text
+    groups.append(cur)
+    return ", ".join(groups)
 
 
 def ir_annotations(annos: list[A.Anno]) -> tuple[ir.Annotation, ...]:
@@ -105,7 +121,7 @@ def ir_annotations(annos: list[A.Anno]) -> tuple[ir.Annotation, ...]:
         if a.tokens is None:
             out.append(ir.Annotation(a.name, None, None))
             continue
-        body = anno_body_text(a.tokens)
+        body = anno_body_text(a.name, a.tokens)
         value: object = None
         if len(a.tokens) == 1:
             t = a.tokens[0]

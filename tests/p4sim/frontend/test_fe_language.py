@@ -449,3 +449,17 @@ def test_parenthesized_single_keysets() -> None:
                                                            [ir.KeyMatch("dontcare")]]
     cases = prog.parser.states["start"].transition.cases
     assert isinstance(cases[0].keysets[0], ir.Mask) and isinstance(cases[1].keysets[0], ir.DontCare)
+
+
+def test_annotation_bodies_as_p4c_prints_them() -> None:
+    prog = compile_snippet(
+        ingress_decls='@noWarn("unused") @my_anno(1, "two") @max_group_size(256) @hidden'
+        ' action a() {}\n@name("t2") @brief("x") table t { key = { meta.x: exact; } actions = { a; } }',
+        ingress="t.apply();",
+    )
+    annos = {x.name: x for x in prog.action("I.a").annotations}
+    assert str(annos["noWarn"]) == '@noWarn("unused")' and annos["noWarn"].value == "unused"
+    assert str(annos["my_anno"]) == '@my_anno(1 , "two")'  # unknown: token list, space-separated
+    assert annos["max_group_size"].value == 256
+    assert annos["hidden"].body is None and str(annos["hidden"]) == "@hidden"
+    assert prog.table("I.t2").cp_name == "I.t2"
