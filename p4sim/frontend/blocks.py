@@ -155,7 +155,7 @@ class BlockLowerer:
         ent = env.scope.lookup(ref.name)
         if not isinstance(ent, ExternTypeEntity):
             raise P4CompileError(call.loc, f"{ref.name}: not an extern type")
-        return self.extern_instance(ent.decl, ref, call.args, env, name, cp, [], call.loc)
+        return self.extern_instance(ent.decl, ref, call.args, env, name, cp, annos, call.loc)
 
     # ------------------------------------------------------------ controls
 

@@ -275,7 +275,13 @@ class TableLowerer:
         x = p.value
         assert isinstance(x, A.Expr)
         if isinstance(x, A.CallExpr) and isinstance(x.callee, A.TypeNameExpr):
-            inst = self.make_instance(x, env, d.name, cp_name(env.path, d.name, d.annotations), d.annotations)
+            # p4c names the anonymous instance after the table, unless the
+            # property itself carries a @name
+            given = anno_string(p.annotations, "name")
+            local = given.lstrip(".") if given is not None else d.name
+            cp = cp_name(env.path, local, p.annotations) if given is not None else \
+                cp_name(env.path, d.name, d.annotations)
+            inst = self.make_instance(x, env, local, cp, p.annotations)
         else:
             r = self.ex.lower(x, env)
             if isinstance(r, TypeRefR) or not isinstance(r, ir.ExternRef):

@@ -463,3 +463,19 @@ def test_annotation_bodies_as_p4c_prints_them() -> None:
     assert annos["max_group_size"].value == 256
     assert annos["hidden"].body is None and str(annos["hidden"]) == "@hidden"
     assert prog.table("I.t2").cp_name == "I.t2"
+
+
+def test_inplace_implementation_names() -> None:
+    prog = compile_snippet(
+        ingress_decls="action a() {}\n"
+        "table t1 { key = { meta.x: exact; meta.y: selector; } actions = { a; }\n"
+        '  @name(".sel_profile") @mode("fair") implementation = action_selector(HashAlgorithm.crc16, 32w64, 32w14); }\n'
+        "table t2 { key = { meta.x: exact; } actions = { a; } @name(\"prof\") implementation = action_profile(8); }\n"
+        "table t3 { key = { meta.x: exact; } actions = { a; } implementation = action_profile(8); }",
+        ingress="t1.apply(); t2.apply(); t3.apply();",
+    )
+    sel = prog.table("I.t1").implementation
+    assert sel.cp_name == "sel_profile" and sel.type.name == "action_selector"
+    assert [str(a) for a in sel.annotations if a.name == "mode"] == ['@mode("fair")']
+    assert prog.table("I.t2").implementation.cp_name == "I.prof"
+    assert prog.table("I.t3").implementation.cp_name == "I.t3"
