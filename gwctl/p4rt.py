@@ -31,6 +31,7 @@ from finsy import (
     P4ActionProfileMember,
     P4ClientError,
     P4CloneSessionEntry,
+    P4CounterEntry,
     P4DigestEntry,
     P4IndirectAction,
     P4Member,
@@ -307,6 +308,18 @@ class P4RuntimeTarget:
                 raise P4RuntimeWriteError(index, applied, failures) from exc
             applied += batch
         return applied
+
+    async def read_counter(self, name: str, indexes: Iterable[int] | None = None) -> dict[int, tuple[int, int]]:
+        """Indexed counter cells as index -> (packets, bytes); all cells when `indexes` is None."""
+        requests: list[Any] = ([P4CounterEntry(name)] if indexes is None
+                               else [P4CounterEntry(name, index=i) for i in indexes])
+        out: dict[int, tuple[int, int]] = {}
+        if not requests:
+            return out
+        async for cell in self._switch.read(requests):
+            if cell.index is not None:
+                out[cell.index] = (cell.packet_count, cell.byte_count)
+        return out
 
     async def enable_digest(self, name: str, *, max_timeout_ns: int = 1_000_000, max_list_size: int = 64,
                             ack_timeout_ns: int = 1_000_000_000) -> None:

@@ -362,8 +362,7 @@ def recover_ids(entries: Iterable[Entry], state: DesiredState, inventory: Invent
     mac_group = {}
     for (ls_id, mac), gid in found.group_by_ls_mac.items():
         if ls_id in ls_by_id:
-            text = f"{mac:012x}"
-            mac_group[(ls_by_id[ls_id], ":".join(text[i:i + 2] for i in range(0, 12, 2)))] = gid
+            mac_group[(ls_by_id[ls_id], p4.mac_text(mac))] = gid
     uplink_names = {u.number: u.name for u in inventory.uplinks.values()}
     member = {uplink_names[port]: mid for port, mid in found.member_by_port.items() if port in uplink_names}
     route_group = {}
@@ -372,3 +371,24 @@ def recover_ids(entries: Iterable[Entry], state: DesiredState, inventory: Invent
         route_group[prefix] = gid
     return Ids(FrozenMap(ls), FrozenMap(binding), FrozenMap(tunnel), FrozenMap(acl), FrozenMap(vrf),
                FrozenMap(mac_group), FrozenMap(member), FrozenMap(route_group))
+
+
+def recover_learned(entries: Iterable[Entry], ids: Ids) -> frozenset[LearnedMac]:
+    """MACs learned before a restart, from the target's smac_learn entries, so they are not dropped."""
+    ls_by_id = {v: k for k, v in ids.ls.items()}
+    binding_by_id = {v: k for k, v in ids.binding.items()}
+    out = set()
+    for ls_id, mac, binding_id in p4.recover(entries).learned:
+        if ls_id in ls_by_id and binding_id in binding_by_id:
+            port, vlan = binding_by_id[binding_id]
+            out.add(LearnedMac(ls_by_id[ls_id], p4.mac_text(mac), port, vlan))
+    return frozenset(out)
+
+
+def learned_from_digest(event: p4.LearnEvent, ids: Ids) -> LearnedMac | None:
+    """A digest item in model terms; None if it names ids that are gone (a race with a removal)."""
+    ls = {v: k for k, v in ids.ls.items()}.get(event.ls_id)
+    binding = {v: k for k, v in ids.binding.items()}.get(event.binding_id)
+    if ls is None or binding is None or binding[1] != event.vid:
+        return None
+    return LearnedMac(ls, event.mac, binding[0], binding[1])

@@ -400,7 +400,7 @@ class VtepDb:
             if fault.table in FAULT_COLUMNS:
                 wanted.setdefault((fault.table, fault.row), set()).add(fault.code)
             else:
-                log.warning("fault without a schema column: %s", fault)
+                log.info("fault without a schema column: %s", fault)
 
         def build(txn: Transaction) -> None:
             ps = self._our_switch()

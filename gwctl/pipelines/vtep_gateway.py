@@ -275,10 +275,12 @@ class RecoveredIds:
     group_by_ls_mac: dict[tuple[int, int], int]
     member_by_port: dict[int, int]
     group_by_prefix: dict[tuple[int, int] | None, int]
+    learned: set[tuple[int, int, int]]
+    """(ls_id, MAC, binding_id) of smac_learn entries: MACs learned before a restart."""
 
 
 def recover(entries: Iterable[Entry]) -> RecoveredIds:
-    out = RecoveredIds({}, {}, {}, {}, {}, {}, {}, {})
+    out = RecoveredIds({}, {}, {}, {}, {}, {}, {}, {}, set())
     for e in entries:
         if e.kind not in (Kind.TABLE, Kind.PROFILE_MEMBER):
             continue
@@ -288,6 +290,8 @@ def recover(entries: Iterable[Entry]) -> RecoveredIds:
         elif e.table == PORT_VLAN_TO_LS:
             out.binding_by_port_vid[(k["ingress_port"], k["vid"])] = p["binding_id"]
             out.acl_by_binding[p["binding_id"]] = p["acl_id"]
+        elif e.table == SMAC_LEARN:
+            out.learned.add((k["ls_id"], k["src_mac"], k["binding_id"]))
         elif e.table == TUNNEL_ENCAP:
             out.tunnel_by_ip[p["dst_ip"]] = k["tunnel_id"]
         elif e.table == ROUTER_MAC:
@@ -312,7 +316,11 @@ class LearnEvent:
     binding_id: int
 
 
+def mac_text(value: int) -> str:
+    text = f"{value:012x}"
+    return ":".join(text[i:i + 2] for i in range(0, 12, 2))
+
+
 def parse_learn_digest(item: Mapping[str, int]) -> LearnEvent:
-    mac = f"{item['src_mac']:012x}"
-    return LearnEvent(item["ls_id"], ":".join(mac[i:i + 2] for i in range(0, 12, 2)), item["ingress_port"],
-                      item["vid"], item["binding_id"])
+    return LearnEvent(item["ls_id"], mac_text(item["src_mac"]), item["ingress_port"], item["vid"],
+                      item["binding_id"])

@@ -29,7 +29,7 @@ from gwctl.model import (
 )
 from gwctl.pipelines import vtep_gateway as p4
 from gwctl.reconcile import Entry, Kind, apply, reconcile
-from gwctl.translate import Ids, recover_ids, translate
+from gwctl.translate import Ids, learned_from_digest, recover_ids, recover_learned, translate
 from gwctl.validate import validate
 
 TUNNEL_IP = "198.18.0.1"
@@ -176,7 +176,8 @@ def test_restart_recovers_ids_from_target_and_converges_without_updates():
     before = translate(s, learned, INV, churn.ids)
     assert reconcile(translate(s, learned, INV).entries, before.entries) != [], "fresh ids would differ"
     recovered = recover_ids(before.entries, s, INV)
-    after = translate(s, learned, INV, recovered)
+    assert recover_learned(before.entries, recovered) == set(learned)
+    after = translate(s, recover_learned(before.entries, recovered), INV, recovered)
     assert reconcile(after.entries, before.entries) == []
     assert after.ids.acl == before.ids.acl and after.ids.vrf == before.ids.vrf
 
@@ -314,3 +315,13 @@ def test_translation_is_total_and_ids_in_range(a):
     assert referenced_groups(t.entries) <= {e.key[0] for e in t.entries if e.kind == Kind.MCAST_GROUP}
     # every binding of a realized logical switch is realized
     assert len(table(t.entries, p4.PORT_VLAN_TO_LS)) == sum(len(p.vlan_bindings) for p in s.ports.values())
+
+
+def test_learn_digest_becomes_a_learned_mac_of_the_right_binding():
+    t = translate(state(), [], INV)
+    item = {"ls_id": t.ids.ls["ls1"], "src_mac": p4.mac_int(MAC3), "ingress_port": 2, "vid": 0,
+            "binding_id": t.ids.binding[("p2", 0)]}
+    event = p4.parse_learn_digest(item)
+    assert learned_from_digest(event, t.ids) == LearnedMac("ls1", MAC3, "p2", 0)
+    stale = p4.parse_learn_digest({**item, "binding_id": 999})
+    assert learned_from_digest(stale, t.ids) is None

@@ -1,0 +1,261 @@
+"""The gwctl agent: keeps the P4 switch equal to the hardware_vtep database, and reports back.
+
+One asyncio loop ties the edges together:
+
+    vtep DB changes --+                      +--> P4Runtime batches (only the diff)
+    learn digests ----+--> compute() (pure) -+--> fault columns, Ucast/Mcast_Macs_Local
+    counters (timer) -------------------------> Logical_Binding_Stats
+
+`compute` is the whole decision: validate, translate, reconcile. The rest
+moves data. All OVSDB work runs on one dedicated thread (the IDL is not
+thread-safe); P4Runtime is asyncio through `gwctl.p4rt`.
+
+On start, the target's entries are read back, ids and learned MACs are
+recovered from them, and only differences are written: a restarted agent
+leaves a correct data plane untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from gwctl.inventory import Inventory
+from gwctl.model import (
+    UNKNOWN_DST,
+    BindingStats,
+    DesiredState,
+    Fault,
+    FaultTable,
+    LearnedMac,
+    McastMacLocal,
+    UcastMacLocal,
+)
+from gwctl.p4rt import P4RuntimeTarget, P4RuntimeWriteError, Pipeline, UpdateFailure
+from gwctl.pipelines import vtep_gateway as p4
+from gwctl.reconcile import Batch, Entry, apply, reconcile, summarize
+from gwctl.translate import Ids, learned_from_digest, recover_ids, recover_learned, translate
+from gwctl.validate import validate
+from gwctl.vtepdb import VtepDb
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one computation decides."""
+
+    entries: frozenset[Entry]
+    batches: list[Batch]
+    ids: Ids
+    faults: tuple[Fault, ...]
+    ucast_local: frozenset[UcastMacLocal]
+    mcast_local: frozenset[McastMacLocal]
+
+
+def compute(desired: DesiredState, learned: frozenset[LearnedMac], inventory: Inventory, ids: Ids,
+            realized: frozenset[Entry]) -> Plan:
+    """Desired state + what the target holds -> what to write where. Pure."""
+    checked = validate(desired, p4.CAPABILITIES)
+    t = translate(checked.state, learned, inventory, ids)
+    tunnel_ip = min(inventory.tunnel_ips, default=None)
+    ucast: frozenset[UcastMacLocal] = frozenset()
+    mcast: frozenset[McastMacLocal] = frozenset()
+    if tunnel_ip is not None:
+        bound = {checked.state.ports[port].vlan_bindings[vlan] for port, vlan in t.ids.binding}
+        ucast = frozenset(UcastMacLocal(m.mac, m.logical_switch, tunnel_ip) for m in learned
+                          if (m.port, m.vlan) in t.ids.binding and m.logical_switch in bound)
+        # ovs-vtep: every logical switch bound here floods unknown destinations to us
+        mcast = frozenset(McastMacLocal(UNKNOWN_DST, ls, frozenset({tunnel_ip})) for ls in bound)
+    return Plan(t.entries, reconcile(t.entries, realized), t.ids, tuple(sorted(set(checked.faults + t.faults))),
+                ucast, mcast)
+
+
+def write_failure_faults(switch: str, failures: list[UpdateFailure]) -> list[Fault]:
+    """Refused updates as schema faults: a full table is the documented exhaustion fault."""
+    out = []
+    for f in failures:
+        table = f.update.entry.table
+        if f.code == "RESOURCE_EXHAUSTED" and table in (p4.DMAC, p4.SMAC_LEARN, p4.ARP_SUPPRESS):
+            code = "mac_table_exhaustion"
+        elif f.code == "RESOURCE_EXHAUSTED" and table in (p4.TUNNEL_ENCAP, p4.REMOTE_VTEP_CHECK):
+            code = "tunnel_exhaustion"
+        else:
+            code = "unspecified_fault"
+        out.append(Fault(FaultTable.PHYSICAL_SWITCH, switch, code, str(f)))
+    return out
+
+
+@dataclass
+class AgentConfig:
+    db_remote: str
+    p4rt_address: str
+    inventory: Inventory
+    pipeline: Pipeline
+    device_id: int = 0
+    election_id: int = 10
+    stats_interval: float = 5.0
+    poll_interval: float = 0.2
+
+
+@dataclass
+class AgentState:
+    """What the agent knows between computations (for `gwctl status` and tests)."""
+
+    realized: frozenset[Entry] = frozenset()
+    ids: Ids = field(default_factory=Ids)
+    learned: frozenset[LearnedMac] = frozenset()
+    faults: tuple[Fault, ...] = ()
+    syncs: int = 0
+    last_error: str = ""
+
+
+class Agent:
+    def __init__(self, config: AgentConfig) -> None:
+        self.config = config
+        self.state = AgentState()
+        self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vtepdb")
+        self._db: VtepDb | None = None
+        self._stop = asyncio.Event()
+        self._learn_queue: asyncio.Queue[LearnedMac] = asyncio.Queue()
+        self._written: dict[str, Any] = {}
+
+    async def _db_call(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._db_thread, fn, *args)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Run until stop(): connect both edges, converge, then follow changes."""
+        cfg = self.config
+        inv = cfg.inventory
+        self._db = await self._db_call(VtepDb, cfg.db_remote, inv.switch_name)
+        db = self._db
+        try:
+            while not await self._db_call(self._poll_synced):
+                if self._stop.is_set():
+                    return
+            await self._db_call(db.register_switch, inv.tunnel_ips, (), sorted(inv.access_ports))
+            async with P4RuntimeTarget(cfg.p4rt_address, cfg.pipeline, device_id=cfg.device_id,
+                                       election_id=cfg.election_id) as target:
+                realized = frozenset(await target.read_entries())
+                desired = db.desired
+                ids = recover_ids(realized, desired, inv)
+                self.state.realized = realized
+                self.state.ids = ids
+                self.state.learned = recover_learned(realized, ids)
+                log.info("agent: target holds %d entries, %d learned MACs recovered", len(realized),
+                         len(self.state.learned))
+                await target.enable_digest(p4.MAC_LEARN_DIGEST)
+                digests = asyncio.create_task(self._digests(target))
+                try:
+                    await self._loop(target)
+                finally:
+                    digests.cancel()
+        finally:
+            await self._db_call(db.close)
+            self._db_thread.shutdown(wait=False)
+
+    def _poll_synced(self) -> bool:
+        """(DB thread) wait a little for the initial dump; True once the database is in."""
+        assert self._db is not None
+        self._db.poll(self.config.poll_interval)
+        return self._db.synced
+
+    async def _digests(self, target: P4RuntimeTarget) -> None:
+        async for digest in target.digests(p4.MAC_LEARN_DIGEST):
+            for item in digest.data:
+                learned = learned_from_digest(p4.parse_learn_digest(item), self.state.ids)
+                if learned is not None:
+                    await self._learn_queue.put(learned)
+
+    async def _loop(self, target: P4RuntimeTarget) -> None:
+        cfg = self.config
+        db = self._db
+        assert db is not None
+        dirty = True
+        next_stats = time.monotonic()
+        while not self._stop.is_set():
+            if dirty:
+                await self._sync(target)
+                dirty = False
+            if time.monotonic() >= next_stats:
+                await self._stats(target)
+                next_stats = time.monotonic() + cfg.stats_interval
+            changes = await self._db_call(db.poll, cfg.poll_interval)
+            dirty = bool(changes)
+            learned = set(self.state.learned)
+            while not self._learn_queue.empty():
+                mac = self._learn_queue.get_nowait()
+                # a MAC that moved replaces its old binding
+                learned = {m for m in learned if (m.logical_switch, m.mac) != (mac.logical_switch, mac.mac)}
+                learned.add(mac)
+            if learned != set(self.state.learned):
+                self.state.learned = frozenset(learned)
+                dirty = True
+
+    async def _sync(self, target: P4RuntimeTarget) -> None:
+        """One convergence step: compute, write the diff, report faults and local MACs."""
+        db = self._db
+        assert db is not None
+        inv = self.config.inventory
+        plan = compute(db.desired, self.state.learned, inv, self.state.ids, self.state.realized)
+        self.state.ids = plan.ids
+        faults = list(plan.faults)
+        if plan.batches:
+            log.info("agent: writing %s", dict(summarize(plan.batches)))
+            try:
+                applied = await target.write(plan.batches)
+                self.state.realized = apply(self.state.realized, applied)
+            except P4RuntimeWriteError as err:
+                log.error("agent: %s", err)
+                self.state.realized = apply(self.state.realized, err.applied)
+                self.state.last_error = str(err)
+                faults += write_failure_faults(inv.switch_name, err.failures)
+        new_faults = tuple(sorted(set(faults)))
+        for fault in sorted(set(new_faults) - set(self.state.faults)):
+            log.warning("fault: %s", fault)
+        for fault in sorted(set(self.state.faults) - set(new_faults)):
+            log.info("fault cleared: %s", fault)
+        self.state.faults = new_faults
+        self.state.syncs += 1
+        await self._write_once("faults", self.state.faults, db.write_faults)
+        await self._write_once("ucast_local", plan.ucast_local, db.write_ucast_local)
+        await self._write_once("mcast_local", plan.mcast_local, db.write_mcast_local)
+
+    async def _write_once(self, what: str, value: Any, write: Callable[[Any], None]) -> None:
+        """Write discovered state only when it changed since the last successful write."""
+        if self._written.get(what) == value:
+            return
+        await self._db_call(write, value)
+        self._written[what] = value
+
+    async def _stats(self, target: P4RuntimeTarget) -> None:
+        """Binding counters -> Logical_Binding_Stats (vtep(5): "to_local" is received by the switch)."""
+        db = self._db
+        assert db is not None
+        bids = self.state.ids.binding
+        if not bids:
+            return
+        rx = await target.read_counter(p4.BINDING_RX_COUNTER, sorted(bids.values()))
+        tx = await target.read_counter(p4.BINDING_TX_COUNTER, sorted(bids.values()))
+        stats = [BindingStats(port, vlan, tx.get(bid, (0, 0))[0], tx.get(bid, (0, 0))[1],
+                              rx.get(bid, (0, 0))[0], rx.get(bid, (0, 0))[1])
+                 for (port, vlan), bid in sorted(bids.items())]
+        await self._write_once("stats", tuple(stats), db.write_binding_stats)
+
+
+def load_pipeline(p4info: Path, device_config: Path | None) -> Pipeline:
+    if not p4info.is_file():
+        raise FileNotFoundError(f"P4Info {p4info} not found")
+    if device_config is not None and not device_config.is_file():
+        raise FileNotFoundError(f"device config {device_config} not found")
+    return Pipeline(p4info, device_config)

@@ -1,0 +1,90 @@
+"""The agent end to end: a real ovsdb-server driven by vtep-ctl, a real p4sim running vtep_gateway.p4."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from gwctl.agent import Agent, AgentConfig, compute
+from gwctl.model import LearnedMac
+from gwctl.p4rt import P4RuntimeTarget, Pipeline
+from gwctl.pipelines import vtep_gateway as p4
+from gwctl.reconcile import Kind
+from gwctl.translate import Ids
+from tests.gwctl.p4sim_target import REPO, P4simServer, compile_program
+from tests.gwctl.test_translate import INV, MAC1, MAC2, TUNNEL_IP, state
+
+HV1 = "198.18.1.1"
+
+
+@pytest.fixture(scope="module")
+def program(tmp_path_factory: pytest.TempPathFactory):
+    return compile_program(REPO / "p4src/vtep_gateway.p4", Path(tmp_path_factory.mktemp("p4")))
+
+
+@pytest.fixture
+def p4sim(tmp_path: Path):
+    server = P4simServer(tmp_path / "p4sim.log").start()
+    yield server
+    server.stop()
+
+
+def test_compute_reports_local_macs_and_unknown_dst_like_ovs_vtep():
+    learned = frozenset({LearnedMac("ls1", MAC2, "p1", 10), LearnedMac("ls9", MAC1, "p1", 99)})
+    plan = compute(state(), learned, INV, Ids(), frozenset())
+    assert {(m.mac, m.logical_switch, m.locator_ip) for m in plan.ucast_local} == {(MAC2, "ls1", TUNNEL_IP)}
+    assert {(m.mac, m.logical_switch) for m in plan.mcast_local} == {("unknown-dst", "ls1"),
+                                                                     ("unknown-dst", "ls2")}
+    assert plan.batches and compute(state(), learned, INV, plan.ids, plan.entries).batches == []
+
+
+async def _wait(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.1)
+
+
+def test_agent_realizes_database_and_follows_changes(vtep_server, p4sim, program):
+    pipeline = Pipeline(program.p4info, program.device_config)
+    cfg = AgentConfig(vtep_server.unix_remote, p4sim.address, INV, pipeline, stats_interval=0.5)
+    ctl = vtep_server.vtep_ctl
+
+    async def scenario() -> None:
+        agent = Agent(cfg)
+        task = asyncio.create_task(agent.run())
+        try:
+            await _wait(lambda: agent.state.syncs >= 1 or task.done())
+            assert not task.done(), task.exception()
+            assert ctl("list-ports", "gw1").split() == ["p1", "p2", "p3"]
+            # configure like an NVC would
+            await asyncio.to_thread(ctl, "add-ls", "ls1")
+            await asyncio.to_thread(ctl, "set", "Logical_Switch", "ls1", "tunnel_key=5001")
+            await asyncio.to_thread(ctl, "bind-ls", "gw1", "p1", "10", "ls1")
+            await asyncio.to_thread(ctl, "add-ucast-remote", "ls1", MAC1, HV1)
+            await _wait(lambda: any(e.table == p4.DMAC for e in agent.state.realized))
+            # a second controller (backup) sees the same entries on the switch
+            async with P4RuntimeTarget(p4sim.address, pipeline, election_id=5) as observer:
+                on_switch = {e for e in await observer.read_entries() if e.kind != Kind.DEFAULT}
+            assert on_switch == agent.state.realized - {e for e in agent.state.realized if e.kind == Kind.DEFAULT}
+            dmac = [e for e in on_switch if e.table == p4.DMAC]
+            assert [dict(e.params)["remote_ip"] for e in dmac] == [p4.ip_int(HV1)]
+            # discovered state written back as ovs-vtep does
+            await _wait(lambda: "unknown-dst" in ctl("list-local-macs", "ls1"))
+            await _wait(lambda: "10=" in ctl("get", "Physical_Port", "p1", "vlan_stats"))
+            # deletion in the DB removes the entry from the switch
+            await asyncio.to_thread(ctl, "del-ucast-remote", "ls1", MAC1)
+            await _wait(lambda: not any(e.table == p4.DMAC for e in agent.state.realized))
+            # a binding on a port this switch does not have: fault in the DB
+            await asyncio.to_thread(ctl, "add-port", "gw1", "p9")
+            await asyncio.to_thread(ctl, "bind-ls", "gw1", "p9", "5", "ls1")
+            await _wait(lambda: ctl("get", "Physical_Port", "p9", "port_fault_status") == "[unspecified_fault]")
+        finally:
+            agent.stop()
+            await asyncio.wait_for(task, 10)
+
+    asyncio.run(scenario())
