@@ -122,6 +122,23 @@ class Bench:
             self.stub.Write(req)
         return count / (time.perf_counter() - t0)
 
+    def delete(self, start: int, count: int, batch: int) -> float:
+        """Deletes ``count`` entries in batches; returns entries/s."""
+        reqs = []
+        for b in range(start, start + count, batch):
+            req = p4r.WriteRequest(device_id=0)
+            req.election_id.low = 1
+            for i in range(b, min(b + batch, start + count)):
+                u = self.update(i)
+                u.type = p4r.Update.DELETE
+                u.entity.table_entry.ClearField("action")
+                req.updates.append(u)
+            reqs.append(req)
+        t0 = time.perf_counter()
+        for req in reqs:
+            self.stub.Write(req)
+        return count / (time.perf_counter() - t0)
+
     def read_all(self) -> tuple[int, float]:
         req = p4r.ReadRequest(device_id=0)
         req.entities.add().table_entry.table_id = 0
@@ -157,6 +174,8 @@ def main() -> int:
               f"({grown / args.entries:,.0f} bytes/entry, server and client in one process)")
         n, secs = b.read_all()
         print(f"wildcard read: {n:,} entries in {secs:.2f} s ({n / secs:,.0f} entries/s)")
+        rate = b.delete(0, 1000, 1000)
+        print(f"delete 1,000 of {args.entries:,} entries at batch 1000: {rate:,.0f} entries/s")
     finally:
         b.close()
     return 0
