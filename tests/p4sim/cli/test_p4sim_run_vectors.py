@@ -117,3 +117,24 @@ def test_run_matches_bmv2_recording(ns, tmp_path, name):
     assert "Traceback" not in err
     # --pcap captured every injected frame on the ingress side.
     assert (tmp_path / "sw0_in.pcap").stat().st_size > 24
+
+
+def test_log_console_prints_the_packet_trace(ns):
+    case = json.loads((CONFORMANCE / "conf_control.cases.json").read_text())["cases"][0]
+    ifaces = [a for i in range(PORTS) for a in ("-i", f"{i}@sw{i}")]
+    cmd = [*ns.exec_prefix(), "p4sim", "run", str(CONFORMANCE / "conf_control.p4"), *ifaces, "--log-console"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    socks = []
+    try:
+        assert "running" in proc.stderr.readline()
+        socks = host_sockets(ns)
+        socks[case["in_port"]].send(bytes.fromhex(case["packet"]))
+        assert collect(socks, 1, 3.0), "no output frame"
+    finally:
+        for s in socks:
+            s.close()
+        proc.terminate()
+        out, _ = proc.communicate(timeout=15)
+    # The trace names what the packet went through, on stdout like BMv2's.
+    assert f"received on port {case['in_port']}" in out
+    assert "CIngress.classify" in out
