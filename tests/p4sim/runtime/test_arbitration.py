@@ -157,3 +157,27 @@ def test_bmv2_json_device_config_is_refused(clients):
         assert "BMv2 JSON" in exc.details()
     else:
         raise AssertionError("a BMv2 JSON was accepted")
+
+
+def test_role_change_on_a_stream_ends_it(clients):
+    s = clients().stream()
+    s.arbitrate(2, device_id=1, role="a")
+    assert _status(s.get("arbitration")) == code_pb2.OK
+    s.arbitrate(2, device_id=1, role="b")
+    err = s.ended()
+    assert err is not None and err.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+def test_garbage_on_the_stream_does_not_hurt_the_server(server, clients):
+    c = clients()
+    call = c.channel.stream_stream(
+        "/p4.v1.P4Runtime/StreamChannel", request_serializer=lambda b: b, response_deserializer=lambda b: b
+    )
+    try:
+        for _ in call(iter([b"\xff\xff\xff"])):
+            pass
+    except grpc.RpcError:
+        pass  # refused: what matters is what follows
+    s = c.stream()
+    s.arbitrate(1, device_id=1)
+    assert _status(s.get("arbitration")) == code_pb2.OK

@@ -137,3 +137,27 @@ def test_pipeline_needs_the_primary(clients, rt_pipeline):
     s.get("arbitration")
     assert _code(lambda: set_pipeline(b, rt_pipeline)) == grpc.StatusCode.PERMISSION_DENIED
     assert _code(lambda: _get(p)) == grpc.StatusCode.FAILED_PRECONDITION
+
+
+def test_unspecified_action_and_bad_p4info_are_invalid_argument(primary, rt_pipeline):
+    req = p4r.SetForwardingPipelineConfigRequest(device_id=1)
+    req.election_id.low = 1
+    assert _code(lambda: primary.stub.SetForwardingPipelineConfig(req)) == grpc.StatusCode.INVALID_ARGUMENT
+
+    dup = p4r.ForwardingPipelineConfig().p4info
+    dup.CopyFrom(rt_pipeline.p4info)
+    dup.tables[1].preamble.id = dup.tables[0].preamble.id
+    try:
+        set_pipeline(primary, Pipeline(dup, rt_pipeline.device_config))
+    except grpc.RpcError as exc:
+        assert exc.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert f"P4Info id {dup.tables[0].preamble.id}" in exc.details()
+    else:
+        raise AssertionError("a P4Info with a duplicate id was accepted")
+
+    missing = p4r.SetForwardingPipelineConfigRequest(
+        device_id=1, action=p4r.SetForwardingPipelineConfigRequest.VERIFY_AND_COMMIT
+    )
+    missing.election_id.low = 1
+    missing.config.p4_device_config = rt_pipeline.device_config
+    assert _code(lambda: primary.stub.SetForwardingPipelineConfig(missing)) == grpc.StatusCode.INVALID_ARGUMENT
