@@ -1,6 +1,7 @@
 """How long p4sim takes to compile a realistic ~1,000-line v1model program
-(front end + P4Info), the cost a user pays at every ``p4sim run`` start and
-every SetForwardingPipelineConfig.
+(front end + P4Info), and how long the engine takes to build a Switch from
+it: together the cost a user pays at every ``p4sim run`` start and every
+SetForwardingPipelineConfig.
 
     python3 bench/bench_compile.py [--lines 1000] [--repeat 3] [--keep FILE]
 
@@ -136,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, help="also write the generated program here")
     a = ap.parse_args(argv)
 
+    from p4sim.engine import Switch
     from p4sim.frontend import compile_file
     from p4sim.p4info import generate as p4info
 
@@ -145,18 +147,22 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "bench.p4"
         path.write_text(source)
-        front, total = [], []
+        front, total, engine = [], [], []
         for _ in range(a.repeat):
             t0 = time.perf_counter()
             prog = compile_file(str(path), [])
             t1 = time.perf_counter()
             info = p4info(prog)
             t2 = time.perf_counter()
+            Switch(prog)
+            t3 = time.perf_counter()
             front.append(t1 - t0)
             total.append(t2 - t0)
+            engine.append(t3 - t2)
     print(f"program: {source.count(chr(10))} lines, {len(info.tables)} tables, {len(info.actions)} actions")
     print(f"front end: median {statistics.median(front):.3f} s  (min {min(front):.3f} s, {a.repeat} runs)")
     print(f"front end + P4Info: median {statistics.median(total):.3f} s")
+    print(f"engine build (Switch): median {statistics.median(engine):.3f} s")
     return 0
 
 
