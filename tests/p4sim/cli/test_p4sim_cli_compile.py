@@ -96,3 +96,13 @@ def test_error_in_included_file_names_that_file(tmp_path):
     proc = p4sim("compile", str(prog), "--p4info", str(tmp_path / "x.txtpb"))
     assert proc.returncode == 1
     assert re.match(r".*broken\.p4:1:\d+: error: ", proc.stderr), proc.stderr
+
+
+def test_run_reports_compile_errors_the_same_way(tmp_path):
+    prog = tmp_path / "bad.p4"
+    prog.write_text(HEAD + "control I(inout H hdr, inout M m, inout standard_metadata_t s) {\n"
+                    "    apply { hdr.h.a = undefined_thing + 1; }\n}\n" + GOOD_TAIL)
+    proc = p4sim("run", str(prog))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert re.fullmatch(rf"{re.escape(str(prog))}:10:\d+: error: .*", proc.stderr.strip()), proc.stderr
