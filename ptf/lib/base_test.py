@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import grpc
 import ptf.testutils as testutils
 from finsy.proto.p4.v1 import p4runtime_pb2
-from p4info_helper import P4InfoHelper, entity, multicast_group, update
+from p4info_helper import P4InfoHelper, counter_entry, entity, multicast_group, update
 from p4rt_client import P4RuntimeClient, load_p4info
 from ptf.base_tests import BaseTest
 
@@ -112,3 +112,20 @@ class P4RuntimeTest(BaseTest):
             self.fail(f"no digest within {timeout} s")
         self.client.ack_digest(msg)
         return msg
+
+    # ----------------------------------------------------------- reading
+    def read_counter(self, counter: str, index: int | None = None) -> dict[int, tuple[int, int]]:
+        """Cells of an indexed counter as {index: (packets, bytes)}; all cells when ``index`` is None."""
+        out = {}
+        for ent in self.client.read([counter_entry(self.helper, counter, index)]):
+            c = ent.counter_entry
+            out[c.index.index] = (c.data.packet_count, c.data.byte_count)
+        return out
+
+    def read_direct_counter(self, table_entry: p4runtime_pb2.Entity) -> tuple[int, int]:
+        """(packets, bytes) of the direct counter cell of one table entry."""
+        ent = p4runtime_pb2.Entity()
+        ent.direct_counter_entry.table_entry.CopyFrom(table_entry.table_entry)
+        (reply,) = self.client.read([ent])
+        data = reply.direct_counter_entry.data
+        return data.packet_count, data.byte_count

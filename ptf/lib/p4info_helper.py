@@ -162,3 +162,54 @@ def multicast_group(group_id: int, replicas: list[tuple[int, int]]) -> p4runtime
     for port, rid in replicas:
         grp.replicas.add(egress_port=port, instance=rid)
     return msg
+
+
+# ------------------------------------------------------------------ externs and profiles
+# Module-level builders for the entities tests read and write besides table
+# entries; kept separate from P4InfoHelper's methods so existing callers are
+# untouched.
+
+
+def action_profile_member(helper: P4InfoHelper, profile: str, member_id: int, action: str,
+                          params: Mapping[str, Value] | None = None) -> p4runtime_pb2.Entity:
+    """A member of an action profile/selector: one action with its parameters."""
+    msg = p4runtime_pb2.Entity()
+    mem = msg.action_profile_member
+    mem.action_profile_id = helper.id("action_profiles", profile)
+    mem.member_id = member_id
+    mem.action.CopyFrom(helper.action_msg(action, params))
+    return msg
+
+
+def action_profile_group(helper: P4InfoHelper, profile: str, group_id: int, member_ids: list[int],
+                         max_size: int = 0) -> p4runtime_pb2.Entity:
+    """A group of an action selector (members of weight 1, in order)."""
+    msg = p4runtime_pb2.Entity()
+    grp = msg.action_profile_group
+    grp.action_profile_id = helper.id("action_profiles", profile)
+    grp.group_id = group_id
+    grp.max_size = max_size
+    for mid in member_ids:
+        grp.members.add(member_id=mid, weight=1)
+    return msg
+
+
+def counter_entry(helper: P4InfoHelper, counter: str, index: int | None = None) -> p4runtime_pb2.Entity:
+    """A CounterEntry for Read; ``index`` None reads every cell."""
+    msg = p4runtime_pb2.Entity()
+    msg.counter_entry.counter_id = helper.id("counters", counter)
+    if index is not None:
+        msg.counter_entry.index.index = index
+    return msg
+
+
+def digest_entry(helper: P4InfoHelper, digest: str, max_timeout_ns: int = 0, max_list_size: int = 1,
+                 ack_timeout_ns: int = 0) -> p4runtime_pb2.Entity:
+    """The DigestEntry that turns a digest's stream on (P4Runtime 9.7)."""
+    msg = p4runtime_pb2.Entity()
+    d = msg.digest_entry
+    d.digest_id = helper.id("digests", digest)
+    d.config.max_timeout_ns = max_timeout_ns
+    d.config.max_list_size = max_list_size
+    d.config.ack_timeout_ns = ack_timeout_ns
+    return msg
