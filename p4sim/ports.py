@@ -16,6 +16,7 @@ import os
 import selectors
 import socket
 import struct
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -39,13 +40,16 @@ class PortError(RuntimeError):
 
 class PcapFile:
     """A classic pcap file (Ethernet link type) flushed after every record, so
-    captures can be read while the switch runs and survive a kill."""
+    captures can be read while the switch runs and survive a kill. Records
+    are written under a lock: the port loop and the P4Runtime server (for
+    PacketOut) transmit from different threads."""
 
     _HEADER = struct.pack("=IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, MAX_FRAME, 1)
 
     def __init__(self, path: Path):
         self.path = path
         self._f = open(path, "wb")  # noqa: SIM115 - lives as long as the port
+        self._lock = threading.Lock()
         self._f.write(self._HEADER)
         self._f.flush()
 
@@ -53,9 +57,10 @@ class PcapFile:
         ts = time.time() if ts is None else ts
         sec = int(ts)
         usec = int((ts - sec) * 1_000_000)
-        self._f.write(struct.pack("=IIII", sec, usec, len(frame), len(frame)))
-        self._f.write(frame)
-        self._f.flush()
+        record = struct.pack("=IIII", sec, usec, len(frame), len(frame)) + frame
+        with self._lock:
+            self._f.write(record)
+            self._f.flush()
 
     def close(self) -> None:
         self._f.close()
