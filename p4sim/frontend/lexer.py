@@ -56,6 +56,10 @@ _TOKEN_RE = re.compile(
 )
 
 
+# Far beyond any real header, small enough that 2**width stays cheap.
+MAX_WIDTH = 65536
+
+
 @dataclass(slots=True)
 class Token:
     """``kind`` is "ident", "kw", "int", "string", "punct" or "eof"; ``value``
@@ -93,6 +97,8 @@ def parse_int(text: str, loc: SourceLoc) -> IntLit:
         width = int(m.group(1))
         signed = m.group(2) in "sS"
         text = text[m.end():]
+        if width > MAX_WIDTH:
+            raise P4CompileError(loc, f"{text}: width {width} is too large (at most {MAX_WIDTH} bits)")
         if width == 0 and not signed:
             raise P4CompileError(loc, "width of an integer literal must be positive")
         if signed and width < 2:

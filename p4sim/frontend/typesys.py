@@ -14,6 +14,7 @@ from p4sim import ir
 from p4sim.errors import P4CompileError
 
 from . import ast as A
+from .lexer import MAX_WIDTH
 from .scope import BlockTypeEntity, ExternTypeEntity, Scope, TypeEntity, TypeVar
 
 BOOL = ir.BoolType()
@@ -23,6 +24,7 @@ STRING = ir.StringType()
 ERROR = ir.ErrorType()
 MATCH_KIND = ir.MatchKindType()
 BIT32 = ir.BitsType(32)
+MAX_STACK = 4096
 
 
 def bits(width: int, signed: bool = False) -> ir.BitsType:
@@ -42,6 +44,8 @@ def resolve_type(
             if ref.width is None:
                 return INT if n == "int" else bits(1)
             w = eval_int(ref.width, scope)
+            if w > MAX_WIDTH:
+                raise P4CompileError(ref.loc, f"{n}<{w}>: width too large (at most {MAX_WIDTH} bits)")
             if n == "varbit":
                 if w <= 0:
                     raise P4CompileError(ref.loc, f"varbit<{w}>: width must be positive")
@@ -71,6 +75,8 @@ def resolve_type(
         if not isinstance(elem, ir.HeaderType | ir.HeaderUnionType):
             raise P4CompileError(ref.loc, f"{elem}: header stack elements must be headers or header unions")
         size = eval_int(ref.size, scope)
+        if size > MAX_STACK:
+            raise P4CompileError(ref.size.loc, f"{size}: header stack size too large (at most {MAX_STACK})")
         if size <= 0:
             raise P4CompileError(ref.size.loc, f"{size}: header stack size must be positive")
         return ir.StackType(elem, size)
