@@ -103,7 +103,25 @@ class _Builder:
             s.add(Kind.VALUE_SET, vs.cp_name, explicit_id(vs.annotations, vs.loc), vs.loc)
         for h in self.program.controller_headers.values():
             s.add(Kind.CONTROLLER_HEADER, h.name, explicit_id(h.annotations, h.loc), h.loc)
+        self.check_unique_names()
         s.assign()
+
+    def check_unique_names(self) -> None:
+        """Two distinct tables (or externs, or value sets) under one name would
+        be one P4Info entity to a controller; p4c refuses that. Actions are
+        exempt: p4c merges same-named copies of one top-level action."""
+        seen: dict[tuple[str, str], object] = {}
+        things: list[tuple[str, str, object, ir.SourceLoc]] = [
+            ("table", t.cp_name, t, t.loc) for t in self.reach.tables
+        ]
+        things += [("extern", e.cp_name, e, e.loc) for e in self.reach.externs if e.type.name in _EXTERN_KINDS]
+        things += [("value set", v.cp_name, v, v.loc) for v in self.program.value_sets]
+        for kind, name, obj, loc in things:
+            first = seen.setdefault((kind, name), obj)
+            if first is not obj:
+                raise P4CompileError(
+                    loc, f"name '{name}' is used for multiple {kind} objects (first at {first.loc})"  # type: ignore[attr-defined]
+                )
 
     # ------------------------------------------------------------- pass 2
 

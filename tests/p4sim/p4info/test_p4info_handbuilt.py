@@ -221,3 +221,13 @@ def test_hidden_table_is_left_out_but_keeps_aliases_honest():
     (tm,) = info.tables
     # The hidden J.t still shares the suffix "t", so I.t's alias keeps "I.".
     assert (tm.preamble.name, tm.preamble.alias) == ("I.t", "I.t")
+
+
+def test_two_tables_with_one_name_are_refused():
+    a = action("I.a")
+    t1 = table("x", [], [a], a)
+    t2 = table("x", [], [a], a)
+    t2.loc = ir.SourceLoc("test.p4", 9, 5)
+    with pytest.raises(P4CompileError, match="name 'x' is used for multiple table objects") as exc:
+        generate(program(control("I", tables=[t1, t2], actions=[a])))
+    assert str(exc.value).startswith("test.p4:9:5:")
