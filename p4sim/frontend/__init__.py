@@ -12,6 +12,7 @@ import os
 from collections.abc import Sequence
 
 from p4sim import ir
+from p4sim.errors import P4CompileError
 
 from .lexer import tokenize
 from .parser import parse
@@ -30,8 +31,11 @@ def compile_source(
     expanded = preprocess(text, filename, include_dirs, defines)
     tokens = tokenize(expanded, filename)
     _restore_main_name(tokens, filename)
-    ast = parse(tokens)
-    return ProgramLowerer(filename).lower(ast)
+    try:
+        ast = parse(tokens)
+        return ProgramLowerer(filename).lower(ast)
+    except RecursionError:
+        raise P4CompileError(None, f"{filename}: program nested too deeply to compile") from None
 
 
 def compile_file(
