@@ -58,6 +58,8 @@ class Capabilities:
     acl_max_sequence: int | None = None
     """Largest ACL_entry sequence the pipeline can order (it becomes a P4 priority); None: no limit."""
     ipv6_routing: bool = True
+    router_acls: bool = True
+    """Whether ACLs can be bound to logical router interfaces (Logical_Router.acl_binding)."""
 
 
 SwitchFault = Callable[[str, str], None]
@@ -361,7 +363,11 @@ def _valid_routers(
                 problems.append(("lr_static_routes_fault", f"route {prefix}: pipeline routes IPv4 only"))
         acl_problem = False
         for addr, acl in lr.acl_binding.items():
-            if addr not in interfaces and addr not in lr.switch_binding:
+            if not caps.router_acls:
+                faults.append(Fault(FaultTable.LOGICAL_ROUTER, name, "invalid_ACL_binding",
+                                    f"ACL {acl!r} on {addr}: pipeline has no router interface ACLs"))
+                acl_problem = True
+            elif addr not in interfaces and addr not in lr.switch_binding:
                 faults.append(Fault(FaultTable.LOGICAL_ROUTER, name, "invalid_ACL_binding",
                                     f"{addr} is not an interface of the router"))
                 acl_problem = True

@@ -46,6 +46,7 @@ CAPABILITIES = Capabilities(
     acl_ipv6=False,
     acl_max_sequence=ACL_PRIORITY_TOP - 1,
     ipv6_routing=False,
+    router_acls=False,   # docs/pipeline.md 3.6: Logical_Router.acl_binding is not implemented
 )
 
 # ---- names ---------------------------------------------------------------

@@ -189,6 +189,13 @@ def test_logical_router_faults():
     bad_acl = replace(good, acl_binding=FrozenMap({"192.0.2.1": "nope"}))
     result = validate(base_state(logical_routers=FrozenMap({"lr1": bad_acl})), Capabilities())
     assert codes(result.faults) == {(FaultTable.LOGICAL_ROUTER, "lr1", "invalid_ACL_binding")}
+    acl = Acl("a1", (_entry(),))
+    with_acl = replace(good, acl_binding=FrozenMap({"192.0.2.1": "a1"}))
+    s = base_state(logical_routers=FrozenMap({"lr1": with_acl}), acls=FrozenMap({"a1": acl}))
+    assert validate(s, Capabilities()).faults == ()
+    no_router_acls = validate(s, Capabilities(router_acls=False))
+    assert codes(no_router_acls.faults) == {(FaultTable.LOGICAL_ROUTER, "lr1", "invalid_ACL_binding")}
+    assert not no_router_acls.state.logical_routers
 
 
 def test_mac_rows_checked_and_locator_with_own_key_unsupported():
