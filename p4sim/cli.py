@@ -55,8 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("program", help="P4_16 source file")
     c.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
                    help="add DIR to the include search path")
-    c.add_argument("--p4info", "--p4runtime-files", dest="p4info", metavar="FILE",
-                   help="write P4Info; format by extension: .txt/.txtpb text, .bin binary, .json JSON")
+    c.add_argument("--p4info", "--p4runtime-files", dest="p4info", metavar="FILE[,FILE...]",
+                   help="write P4Info; format by extension: .txt/.txtpb text, .bin binary, .json JSON; "
+                        "a comma-separated list writes several, as p4c's --p4runtime-files does")
     c.add_argument("--device-config", metavar="FILE",
                    help="write p4sim's P4Runtime device config (the program and its includes)")
 
@@ -109,15 +110,16 @@ def _compile(program: str, include_dirs: list[str]):
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    from p4sim.p4info import generate, write_p4info
+    from p4sim.p4info import check_p4info_path, generate, write_p4info
 
-    if args.p4info:
-        from p4sim.p4info.files import _format
-
-        _format(Path(args.p4info))  # refuse an unknown extension before compiling
+    outputs = [p for p in (args.p4info or "").split(",") if p]
+    for out in outputs:
+        check_p4info_path(out)  # refuse an unknown extension before compiling
     prog = _compile(args.program, args.include_dirs)
-    if args.p4info:
-        write_p4info(generate(prog), args.p4info)
+    if outputs:
+        p4info = generate(prog)
+        for out in outputs:
+            write_p4info(p4info, out)
     if args.device_config:
         from p4sim import device_config
 

@@ -3,7 +3,7 @@ to what ``p4c --target bmv2 --arch v1model --p4runtime-files`` writes, so that
 controllers, recorded vectors and the P4Runtime server agree on names and IDs.
 """
 
-from .files import P4InfoFormatError, read_p4info, to_text, write_p4info
+from .files import P4InfoFormatError, check_p4info_path, read_p4info, to_text, write_p4info
 from .generate import generate
 from .ids import Kind, hashed_id, jenkins_one_at_a_time
 
@@ -12,6 +12,7 @@ __all__ = [
     "write_p4info",
     "read_p4info",
     "to_text",
+    "check_p4info_path",
     "P4InfoFormatError",
     "Kind",
     "hashed_id",

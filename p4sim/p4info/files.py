@@ -33,6 +33,11 @@ def _format(path: Path) -> str:
     )
 
 
+def check_p4info_path(path: str | Path) -> None:
+    """Raise P4InfoFormatError unless the extension names a format."""
+    _format(Path(path))
+
+
 def to_text(p4info: p4info_pb2.P4Info) -> str:
     return TEXT_HEADER + text_format.MessageToString(p4info)
 

@@ -106,3 +106,11 @@ def test_run_reports_compile_errors_the_same_way(tmp_path):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert re.fullmatch(rf"{re.escape(str(prog))}:10:\d+: error: .*", proc.stderr.strip()), proc.stderr
+
+
+def test_p4runtime_files_list_writes_each_format(tmp_path):
+    txt, js = tmp_path / "p.txtpb", tmp_path / "p.json"
+    proc = p4sim("compile", str(CONFORMANCE / "conf_l2_l3.p4"), "--p4runtime-files", f"{txt},{js}")
+    assert proc.returncode == 0, proc.stderr
+    assert text_format.Parse(txt.read_text(), p4info_pb2.P4Info()) == recorded()
+    assert json_format.Parse(js.read_text(), p4info_pb2.P4Info()) == recorded()
