@@ -33,6 +33,7 @@ from ptf.mask import Mask
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 from scapy.layers.vxlan import VXLAN
+from scapy.packet import Raw
 
 # ---------------------------------------------------------------- constants (define.p4)
 PROGRAM_CPU_PORT = 255  # CPU_PORT in define.p4; the target's --cpu-port must be the same
@@ -122,8 +123,8 @@ def vxlan(inner: bytes, src_ip: str, dst_ip: str, vni: int, dmac: str = GW_UPLIN
     """A VXLAN packet as an OVS hypervisor sends it (and as we must send it):
     UDP checksum 0, DF, VNI in the I-flagged header."""
     pkt = (Ether(dst=dmac, src=smac) / IP(src=src_ip, dst=dst_ip, ttl=ttl, flags="DF" if df else 0, id=ip_id)
-           / UDP(sport=sport, dport=4789, chksum=0) / VXLAN(vni=vni, flags=flags))
-    return bytes(pkt) + inner
+           / UDP(sport=sport, dport=4789, chksum=0) / VXLAN(vni=vni, flags=flags) / Raw(inner))
+    return bytes(pkt)
 
 
 def geneve_header(vni: int, options: bytes = b"", protocol: int = 0x6558, version: int = 0, oam: int = 0,
