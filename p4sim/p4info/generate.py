@@ -68,7 +68,7 @@ def _enum_member(e: ir.Expr, what: str, loc: ir.SourceLoc) -> str:
     raise P4CompileError(loc, f"{what} must be an enum member")
 
 
-def _digest_name(t: ir.Type, loc: ir.SourceLoc, auto: dict[int, str]) -> str:
+def _digest_name(t: ir.Type, auto: dict[int, str]) -> str:
     if isinstance(t, ir.StructLikeType):
         return t.name
     # p4c names digests of anonymous types digest_0, digest_1, ... per call.
@@ -76,6 +76,9 @@ def _digest_name(t: ir.Type, loc: ir.SourceLoc, auto: dict[int, str]) -> str:
 
 
 class _Builder:
+    """One P4Info under construction; holds the symbol table and type_info
+    converter that every entity shares."""
+
     def __init__(self, program: ir.Program):
         self.program = program
         self.reach = reachable(program)
@@ -98,7 +101,7 @@ class _Builder:
             if kind is not None:
                 s.add(kind, e.cp_name, explicit_id(e.annotations, e.loc), e.loc)
         for d in self.program.digests:
-            s.add(Kind.DIGEST, _digest_name(d.type, d.loc, self.digest_names), None, d.loc)
+            s.add(Kind.DIGEST, _digest_name(d.type, self.digest_names), None, d.loc)
         for vs in self.program.value_sets:
             s.add(Kind.VALUE_SET, vs.cp_name, explicit_id(vs.annotations, vs.loc), vs.loc)
         for h in self.program.controller_headers.values():
@@ -334,7 +337,7 @@ class _Builder:
     # ----------------------------------------------------- digests, sets, io
 
     def add_digest(self, d: ir.DigestSite) -> None:
-        name = _digest_name(d.type, d.loc, self.digest_names)
+        name = _digest_name(d.type, self.digest_names)
         pid = self.symbols.id(Kind.DIGEST, name)
         if any(x.preamble.id == pid for x in self.p4info.digests):
             return
