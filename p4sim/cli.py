@@ -250,7 +250,17 @@ def _run(args: argparse.Namespace, interfaces: list[tuple[int, str]], stop_r: in
         serve_ports(ports, lambda port, frame: holder.process(port, frame).outputs, stop_r)
     finally:
         stop_runtime()
+        _diagnostic(_summary(ports, holder.switch))
         ports.close()
+
+
+def _summary(ports, switch) -> str:
+    """Counts printed at shutdown; engine errors (packets whose processing
+    raised and was dropped) would otherwise go unnoticed."""
+    per_port = ", ".join(f"{n}@{p.name} rx {p.rx} tx {p.tx}" for n, p in sorted(ports.ports.items()))
+    stats = getattr(switch, "stats", None)
+    errors = f"; {stats.errors} packet(s) failed in the engine" if stats is not None and stats.errors else ""
+    return f"ports: {per_port or 'none'}{errors}"
 
 
 def _diagnostic(msg: str) -> None:
