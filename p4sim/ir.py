@@ -25,7 +25,6 @@ Three decisions shape this module:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 # --------------------------------------------------------------------- source
 
@@ -323,7 +322,7 @@ class VarRef(Expr):
     """Reads or writes a Param or Variable of the innermost enclosing frame
     (action, function, control or parser instance)."""
 
-    decl: Union[Param, Variable]
+    decl: Param | Variable
 
 
 @dataclass(eq=False, slots=True)
