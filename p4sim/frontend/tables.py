@@ -116,6 +116,10 @@ class TableLowerer:
                                             f"support_timeout)")
         if t.entries and not t.keys:
             raise P4CompileError(props["entries"].loc, f"table {d.name}: entries need a key")
+        if "default_action" not in props and all(r.action is not t.default_action.action for r in actions):
+            # p4c makes the implicit NoAction default a @defaultonly member of the action list.
+            actions.append(ir.ActionRef(t.default_action.action, annotations=(ir.Annotation("defaultonly"),),
+                                        scope="default_only"))
         self.ctx.tables.append(t)
         return t
 
