@@ -82,8 +82,8 @@ class Inventory:
 
 
 def _port_number(value: Any, where: str) -> int:
-    if not isinstance(value, int) or not 0 < value < 511:
-        raise InventoryError(f"{where}: number {value!r} must be an integer in 1..510 (0, 511 are reserved)")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 511:
+        raise InventoryError(f"{where}: number {value!r} must be an integer in 0..510 (511 drops, in BMv2)")
     return value
 
 

@@ -100,6 +100,7 @@ class VtepDb:
         self.index = VtepIndex(switch_name)
         self._resync_pending = True
         self._ever_synced = False
+        self._pending: list[Change] = []
         self._idl = _Idl(remote, helper, probe_interval_ms, self._on_row, self._on_restart)
         self._idl._session.reconnect.set_backoff(250, max_backoff_ms)
 
@@ -127,15 +128,25 @@ class VtepDb:
     def ever_synced(self) -> bool:
         return self._ever_synced
 
-    def run(self) -> list[Change]:
-        """Process what the server sent; return the model changes (empty if none)."""
+    def _process(self) -> None:
+        """Let the IDL read what the server sent and fold it into the model; changes wait in _pending."""
         self._idl.run()
         if self._resync_pending and self._idl.state == self._idl.IDL_S_MONITORING:
             present = {name: set(t.rows) for name, t in self._idl.tables.items()}
             self.index.retain(present)
             self._resync_pending = False
             self._ever_synced = True
-        return self.index.flush()
+        self._pending += self.index.flush()
+
+    def run(self) -> list[Change]:
+        """Process what the server sent; return the model changes since the last run() (empty if none).
+
+        Changes that arrived while one of our own transactions was committing
+        are included: the IDL reads them then, and they must not be lost.
+        """
+        self._process()
+        changes, self._pending = self._pending, []
+        return changes
 
     def wait(self, poller: ovs.poller.Poller) -> None:
         self._idl.wait(poller)
@@ -197,12 +208,16 @@ class VtepDb:
             build(txn)
             status = txn.commit_block()
             if status in (Transaction.SUCCESS, Transaction.UNCHANGED):
-                self.run()
+                self._process()
                 return
             if status != Transaction.TRY_AGAIN:
                 raise VtepDbError(f"{what}: transaction {status}: {txn.get_error()}")
             log.info("%s: transaction must be retried", what)
-            self.poll(0.1)
+            poller = ovs.poller.Poller()
+            self.wait(poller)
+            poller.timer_wait(100)
+            poller.block()
+            self._process()
         raise VtepDbError(f"{what}: still conflicting after {attempts} attempts")
 
     def register_switch(self, tunnel_ips: Iterable[str], management_ips: Iterable[str] = (),

@@ -56,7 +56,7 @@ def test_default_route_over_all_uplinks():
 @pytest.mark.parametrize("data, message", [
     ({}, "name is required"),
     ({"switch": {"name": "s", "tunnel_ips": ["2001:db8::1"]}}, "not IPv4"),
-    ({"switch": {"name": "s"}, "port": [{"name": "p", "number": 511}]}, "1..510"),
+    ({"switch": {"name": "s"}, "port": [{"name": "p", "number": 511}]}, "0..510"),
     ({"switch": {"name": "s"}, "port": [{"name": "p", "number": 1}, {"name": "q", "number": 1}]},
      "already used"),
     ({"switch": {"name": "s"}, "uplink": [{"name": "u", "number": 5, "mac": "x", "nexthop_mac": "y"}]},

@@ -92,6 +92,17 @@ def test_changes_and_deletions_come_out_as_minimal_changes(vtep_server, db):
     wait(db, lambda: not db.desired.logical_switches)
 
 
+def test_changes_arriving_during_our_own_write_are_not_lost(vtep_server, db):
+    ls_setup(vtep_server)
+    wait(db, lambda: "ls1" in db.desired.logical_switches)
+    vtep_server.vtep_ctl("bind-ls", "gw1", "p1", "10", "ls1")
+    # our transaction makes the IDL read the server's update for the binding first
+    db.write_faults([])
+    changes = db.run()
+    assert [c.key for c in changes] == [("port", "p1")]
+    assert dict(db.desired.ports["p1"].vlan_bindings) == {10: "ls1"}
+
+
 def test_renaming_a_logical_switch_updates_bindings_that_refer_to_it(vtep_server, db):
     ls_setup(vtep_server)
     vtep_server.vtep_ctl("bind-ls", "gw1", "p1", "10", "ls1")
