@@ -18,6 +18,7 @@ leaves a correct data plane untouched.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -37,7 +38,14 @@ from gwctl.model import (
     McastMacLocal,
     UcastMacLocal,
 )
-from gwctl.p4rt import P4RuntimeTarget, P4RuntimeWriteError, Pipeline, UpdateFailure
+from gwctl.p4rt import (
+    P4RuntimeError,
+    P4RuntimeTarget,
+    P4RuntimeUnavailable,
+    P4RuntimeWriteError,
+    Pipeline,
+    UpdateFailure,
+)
 from gwctl.pipelines import vtep_gateway as p4
 from gwctl.reconcile import Batch, Entry, apply, reconcile, summarize
 from gwctl.translate import Ids, learned_from_digest, recover_ids, recover_learned, translate
@@ -114,6 +122,7 @@ class AgentState:
     learned: frozenset[LearnedMac] = frozenset()
     faults: tuple[Fault, ...] = ()
     syncs: int = 0
+    connected: bool = False
     last_error: str = ""
 
 
@@ -134,7 +143,13 @@ class Agent:
         self._stop.set()
 
     async def run(self) -> None:
-        """Run until stop(): connect both edges, converge, then follow changes."""
+        """Run until stop(): connect both edges, converge, then follow changes.
+
+        The vtep DB connection lives for the whole run (its IDL reconnects by
+        itself); a lost P4Runtime connection is re-established with backoff and
+        followed by a full read-back and resync, so a restarted target is
+        reprogrammed and a surviving one is only corrected.
+        """
         cfg = self.config
         inv = cfg.inventory
         self._db = await self._db_call(VtepDb, cfg.db_remote, inv.switch_name)
@@ -144,25 +159,43 @@ class Agent:
                 if self._stop.is_set():
                     return
             await self._db_call(db.register_switch, inv.tunnel_ips, (), sorted(inv.access_ports))
-            async with P4RuntimeTarget(cfg.p4rt_address, cfg.pipeline, device_id=cfg.device_id,
-                                       election_id=cfg.election_id) as target:
-                realized = frozenset(await target.read_entries())
-                desired = db.desired
-                ids = recover_ids(realized, desired, inv)
-                self.state.realized = realized
-                self.state.ids = ids
-                self.state.learned = recover_learned(realized, ids)
-                log.info("agent: target holds %d entries, %d learned MACs recovered", len(realized),
-                         len(self.state.learned))
-                await target.enable_digest(p4.MAC_LEARN_DIGEST)
-                digests = asyncio.create_task(self._digests(target))
+            backoff = 0.5
+            while not self._stop.is_set():
                 try:
-                    await self._loop(target)
-                finally:
-                    digests.cancel()
+                    await self._run_target()
+                    backoff = 0.5
+                except P4RuntimeUnavailable as exc:
+                    self.state.last_error = str(exc)
+                    self.state.connected = False
+                    log.error("agent: %s; reconnecting in %.1fs", exc, backoff)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stop.wait(), backoff)
+                    backoff = min(backoff * 2, 8.0)
         finally:
             await self._db_call(db.close)
             self._db_thread.shutdown(wait=False)
+
+    async def _run_target(self) -> None:
+        cfg = self.config
+        db = self._db
+        assert db is not None
+        async with P4RuntimeTarget(cfg.p4rt_address, cfg.pipeline, device_id=cfg.device_id,
+                                   election_id=cfg.election_id) as target:
+            realized = frozenset(await target.read_entries())
+            if not self.state.ids.ls and not self.state.ids.binding:
+                self.state.ids = recover_ids(realized, db.desired, cfg.inventory)
+            # MACs learned before a restart of either side are still behind their ports
+            self.state.learned = self.state.learned | recover_learned(realized, self.state.ids)
+            self.state.realized = realized
+            self.state.connected = True
+            log.info("agent: target holds %d entries, %d learned MACs known", len(realized),
+                     len(self.state.learned))
+            await target.enable_digest(p4.MAC_LEARN_DIGEST)
+            digests = asyncio.create_task(self._digests(target))
+            try:
+                await self._loop(target)
+            finally:
+                digests.cancel()
 
     def _poll_synced(self) -> bool:
         """(DB thread) wait a little for the initial dump; True once the database is in."""
@@ -184,6 +217,7 @@ class Agent:
         dirty = True
         next_stats = time.monotonic()
         while not self._stop.is_set():
+            target.check_up()
             if dirty:
                 await self._sync(target)
                 dirty = False
@@ -245,8 +279,14 @@ class Agent:
         bids = self.state.ids.binding
         if not bids:
             return
-        rx = await target.read_counter(p4.BINDING_RX_COUNTER, sorted(bids.values()))
-        tx = await target.read_counter(p4.BINDING_TX_COUNTER, sorted(bids.values()))
+        try:
+            rx = await target.read_counter(p4.BINDING_RX_COUNTER, sorted(bids.values()))
+            tx = await target.read_counter(p4.BINDING_TX_COUNTER, sorted(bids.values()))
+        except P4RuntimeUnavailable:
+            raise
+        except P4RuntimeError as exc:
+            log.error("agent: binding counters not read: %s", exc)
+            return
         stats = [BindingStats(port, vlan, tx.get(bid, (0, 0))[0], tx.get(bid, (0, 0))[1],
                               rx.get(bid, (0, 0))[0], rx.get(bid, (0, 0))[1])
                  for (port, vlan), bid in sorted(bids.items())]

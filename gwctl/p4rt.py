@@ -66,7 +66,23 @@ class UpdateFailure:
         return f"{self.update}: {self.code} {self.message}"
 
 
-class P4RuntimeWriteError(RuntimeError):
+class P4RuntimeError(RuntimeError):
+    """The target refused a request, or could not be reached; the message says which and why."""
+
+
+class P4RuntimeUnavailable(P4RuntimeError):
+    """No usable connection (target down, restarting, or the stream closed): reconnect and resync."""
+
+
+def _wrap(exc: Exception, what: str) -> P4RuntimeError:
+    if isinstance(exc, P4ClientError):
+        if exc.code.name in ("UNAVAILABLE", "CANCELLED", "DEADLINE_EXCEEDED"):
+            return P4RuntimeUnavailable(f"{what}: {exc.code.name} {exc.message}")
+        return P4RuntimeError(f"{what}: {exc.code.name} {exc.message}")
+    return P4RuntimeUnavailable(f"{what}: {type(exc).__name__}: {exc}")
+
+
+class P4RuntimeWriteError(P4RuntimeError):
     """A batch was (partly) refused. `applied` went in (earlier batches and the batch's other updates)."""
 
     def __init__(self, batch_index: int, applied: list[Update], failures: list[UpdateFailure],
@@ -251,7 +267,13 @@ class P4RuntimeTarget:
         self._switch = finsy.Switch(name, address, opts)
 
     async def __aenter__(self) -> P4RuntimeTarget:
-        await self._switch.__aenter__()
+        try:
+            await self._switch.__aenter__()
+        except (P4ClientError, ConnectionError, OSError) as exc:
+            raise _wrap(exc, f"connect to {self.address}") from exc
+        if not self._switch.is_up:
+            await self._switch.__aexit__(None, None, None)
+            raise P4RuntimeUnavailable(f"connect to {self.address}: channel did not come up")
         log.info("P4Runtime %s: connected, primary=%s", self.address, self.is_primary)
         return self
 
@@ -261,6 +283,15 @@ class P4RuntimeTarget:
     @property
     def is_primary(self) -> bool:
         return self._switch.is_primary
+
+    @property
+    def is_up(self) -> bool:
+        """False once the stream channel is down: the agent must reconnect and resync."""
+        return self._switch.is_up
+
+    def check_up(self) -> None:
+        if not self._switch.is_up:
+            raise P4RuntimeUnavailable(f"{self.address}: stream channel down")
 
     @property
     def p4info(self) -> Any:
@@ -276,10 +307,13 @@ class P4RuntimeTarget:
         requests += [P4ActionProfileMember(p.alias) for p in schema.action_profiles]
         requests += [P4ActionProfileGroup(p.alias) for p in schema.action_profiles]
         out: set[Entry] = set()
-        async for entity in self._switch.read(requests):
-            entry = from_entity(entity, schema)
-            if entry is not None:
-                out.add(entry)
+        try:
+            async for entity in self._switch.read(requests):
+                entry = from_entity(entity, schema)
+                if entry is not None:
+                    out.add(entry)
+        except P4ClientError as exc:
+            raise _wrap(exc, f"read entries from {self.address}") from exc
         return out
 
     async def write(self, batches: Sequence[Batch]) -> list[Update]:
@@ -298,6 +332,8 @@ class P4RuntimeTarget:
                 await self._switch.write([_as_update(u) for u in batch])
             except P4ClientError as exc:
                 details = exc.details
+                if not details and exc.code.name in ("UNAVAILABLE", "CANCELLED"):
+                    raise _wrap(exc, f"write batch {index} to {self.address}") from exc
                 if not details:
                     raise P4RuntimeWriteError(index, applied, [UpdateFailure(u, exc.code.name, exc.message)
                                                                 for u in batch], "(whole batch)") from exc
@@ -316,9 +352,12 @@ class P4RuntimeTarget:
         out: dict[int, tuple[int, int]] = {}
         if not requests:
             return out
-        async for cell in self._switch.read(requests):
-            if cell.index is not None:
-                out[cell.index] = (cell.packet_count, cell.byte_count)
+        try:
+            async for cell in self._switch.read(requests):
+                if cell.index is not None:
+                    out[cell.index] = (cell.packet_count, cell.byte_count)
+        except P4ClientError as exc:
+            raise _wrap(exc, f"read counter {name}") from exc
         return out
 
     async def enable_digest(self, name: str, *, max_timeout_ns: int = 1_000_000, max_list_size: int = 64,

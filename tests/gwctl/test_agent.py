@@ -90,3 +90,40 @@ def test_agent_realizes_database_and_follows_changes(vtep_server, p4sim, program
             await asyncio.wait_for(task, 30)
 
     asyncio.run(scenario())
+
+
+def test_agent_reprograms_a_restarted_target(vtep_server, p4sim, program):
+    pipeline = Pipeline(program.p4info, program.device_config)
+    cfg = AgentConfig(vtep_server.unix_remote, p4sim.address, INV, pipeline, stats_interval=60)
+    ctl = vtep_server.vtep_ctl
+    ctl("add-ps", "gw1")
+    ctl("add-port", "gw1", "p1")
+    ctl("add-ls", "ls1")
+    ctl("set", "Logical_Switch", "ls1", "tunnel_key=5001")
+    ctl("bind-ls", "gw1", "p1", "10", "ls1")
+    ctl("add-ucast-remote", "ls1", MAC1, HV1)
+
+    async def on_switch() -> set:
+        async with P4RuntimeTarget(p4sim.address, pipeline, election_id=5) as observer:
+            return {e for e in await observer.read_entries() if e.kind != Kind.DEFAULT}
+
+    async def scenario() -> None:
+        agent = Agent(cfg)
+        task = asyncio.create_task(agent.run())
+        try:
+            await _wait(lambda: any(e.table == p4.DMAC for e in agent.state.realized) or task.done(),
+                        "programmed")
+            before = await on_switch()
+            assert before and any(e.table == p4.DMAC for e in before)
+            await asyncio.to_thread(p4sim.stop)
+            await _wait(lambda: not agent.state.connected, "agent saw the target go")
+            await asyncio.to_thread(p4sim.start)
+            syncs = agent.state.syncs
+            await _wait(lambda: agent.state.connected and agent.state.syncs > syncs, "agent resynced")
+            assert await on_switch() == before, "same entries, same ids after the target restart"
+            assert not task.done()
+        finally:
+            agent.stop()
+            await asyncio.wait_for(task, 30)
+
+    asyncio.run(scenario())
