@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from finsy.proto.p4.v1 import p4runtime_pb2_grpc as p4r_grpc
 
 from p4sim import device_config as devcfg_module
 from p4sim.runtime.dataplane import SwitchHolder
+from p4sim.runtime.handlers import add_service
 from p4sim.runtime.service import API_VERSION, P4RuntimeService, ServerState
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,11 @@ class ServerHandle:
     state: ServerState
 
     def stop(self, grace: float | None = 1.0) -> None:
-        self.server.stop(grace).wait()
+        """Stops serving; gives up waiting after ``grace`` + 5 s, so that a
+        call stuck inside grpcio cannot keep the process from exiting."""
+        done = self.server.stop(grace).wait(timeout=(grace or 0) + 5)
+        if not done:
+            logger.warning("P4Runtime server did not shut down within %.1f s", (grace or 0) + 5)
         self.state.stop()
 
     def wait(self) -> None:
@@ -102,7 +106,7 @@ def serve(
             ("grpc.so_reuseport", 0),
         ],
     )
-    p4r_grpc.add_P4RuntimeServicer_to_server(P4RuntimeService(state, api_version), server)
+    add_service(P4RuntimeService(state, api_version), server)
     try:
         port = server.add_insecure_port(address)
     except RuntimeError as exc:

@@ -24,6 +24,7 @@ from p4sim.runtime.arbitration import Arbiter, election_id
 from p4sim.runtime.context import Context
 from p4sim.runtime.dataplane import SwitchHolder
 from p4sim.runtime.digests import DigestManager
+from p4sim.runtime.handlers import Undecodable
 from p4sim.runtime.p4info_index import build as build_index
 from p4sim.runtime.pipeline import PipelineConfig
 from p4sim.runtime.reader import read_entities
@@ -152,6 +153,11 @@ class P4RuntimeService(p4r_grpc.P4RuntimeServicer):
         self.state = state
         self.api_version = api_version
 
+    @staticmethod
+    def _decoded(request) -> None:
+        if isinstance(request, Undecodable):
+            raise InvalidArgument(request.describe())
+
     def _device(self, device_id: int) -> None:
         if device_id != self.state.device_id:
             raise NotFound(f"device id {device_id} not found (this device is {self.state.device_id})")
@@ -161,6 +167,7 @@ class P4RuntimeService(p4r_grpc.P4RuntimeServicer):
     def Write(self, request: p4r.WriteRequest, context: grpc.ServicerContext) -> p4r.WriteResponse:
         st = self.state
         try:
+            self._decoded(request)
             self._device(request.device_id)
             st.arbiter.check_writer(request.device_id, request.role, election_id(request))
             if request.atomicity != p4r.WriteRequest.CONTINUE_ON_ERROR:
@@ -185,6 +192,7 @@ class P4RuntimeService(p4r_grpc.P4RuntimeServicer):
     def Read(self, request: p4r.ReadRequest, context: grpc.ServicerContext):
         st = self.state
         try:
+            self._decoded(request)
             self._device(request.device_id)
             ctx = st.context
             if ctx is None:
@@ -211,6 +219,7 @@ class P4RuntimeService(p4r_grpc.P4RuntimeServicer):
     def SetForwardingPipelineConfig(self, request, context):
         st = self.state
         try:
+            self._decoded(request)
             self._device(request.device_id)
             st.arbiter.check_writer(request.device_id, request.role, election_id(request))
             action = request.action
@@ -240,6 +249,7 @@ class P4RuntimeService(p4r_grpc.P4RuntimeServicer):
     def GetForwardingPipelineConfig(self, request, context):
         st = self.state
         try:
+            self._decoded(request)
             self._device(request.device_id)
             cfg = st.config
             if cfg is None:
@@ -263,6 +273,10 @@ class P4RuntimeService(p4r_grpc.P4RuntimeServicer):
     # ------------------------------------------------------- Capabilities
 
     def Capabilities(self, request, context):
+        try:
+            self._decoded(request)
+        except InvalidArgument as exc:
+            status.abort(context, exc)
         return p4r.CapabilitiesResponse(p4runtime_api_version=self.api_version)
 
     # ------------------------------------------------------------- Stream

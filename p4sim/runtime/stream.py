@@ -22,6 +22,7 @@ from finsy.proto.p4.v1 import p4runtime_pb2 as p4r
 from p4sim.errors import EngineError, FailedPrecondition, InvalidArgument, PermissionDenied, Unimplemented
 from p4sim.runtime import codec, status
 from p4sim.runtime.arbitration import Client
+from p4sim.runtime.handlers import Undecodable
 
 if TYPE_CHECKING:
     from p4sim.runtime.service import ServerState
@@ -85,7 +86,10 @@ class StreamSession:
         finally:
             self.out.put(_END)
 
-    def _handle(self, req: p4r.StreamMessageRequest) -> None:
+    def _handle(self, req: p4r.StreamMessageRequest | Undecodable) -> None:
+        if isinstance(req, Undecodable):
+            self._stream_error(InvalidArgument(req.describe()), p4r.StreamMessageRequest())
+            return
         which = req.WhichOneof("update")
         if which == "arbitration":
             try:

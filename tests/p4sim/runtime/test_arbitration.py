@@ -3,6 +3,8 @@ who is told, and what non-primary writers get."""
 
 from __future__ import annotations
 
+import queue
+
 import grpc
 from finsy.proto.google.rpc import code_pb2
 from finsy.proto.p4.v1 import p4runtime_pb2 as p4r
@@ -168,16 +170,23 @@ def test_role_change_on_a_stream_ends_it(clients):
     assert err is not None and err.code() == grpc.StatusCode.FAILED_PRECONDITION
 
 
-def test_garbage_on_the_stream_does_not_hurt_the_server(server, clients):
+def test_garbage_on_the_stream_is_a_stream_error(server, clients):
     c = clients()
     call = c.channel.stream_stream(
-        "/p4.v1.P4Runtime/StreamChannel", request_serializer=lambda b: b, response_deserializer=lambda b: b
+        "/p4.v1.P4Runtime/StreamChannel",
+        request_serializer=lambda b: b,
+        response_deserializer=p4r.StreamMessageResponse.FromString,
     )
-    try:
-        for _ in call(iter([b"\xff\xff\xff"])):
-            pass
-    except grpc.RpcError:
-        pass  # refused: what matters is what follows
-    s = c.stream()
-    s.arbitrate(1, device_id=1)
-    assert _status(s.get("arbitration")) == code_pb2.OK
+    upd = p4r.MasterArbitrationUpdate(device_id=1)
+    upd.election_id.low = 1
+    good = p4r.StreamMessageRequest(arbitration=upd).SerializeToString()
+    requests = queue.Queue()
+    requests.put(b"\xff\xff\xff")
+    responses = call(iter(requests.get, None))
+    first = next(responses)
+    assert first.error.canonical_code == code_pb2.INVALID_ARGUMENT
+    assert "cannot parse" in first.error.message
+    requests.put(good)  # the stream is still usable
+    assert next(responses).arbitration.status.code == code_pb2.OK
+    requests.put(None)
+    responses.cancel()
