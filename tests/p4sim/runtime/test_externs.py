@@ -95,3 +95,27 @@ def test_direct_meter_entry(rt):
     (te,) = rt.client.read(te_entity(p4r.TableEntry(
         table_id=rt.info.table_id("meter_t"), meter_config=p4r.MeterConfig())))
     assert te.table_entry.meter_config == cfg
+
+
+def test_value_set_members_steer_the_parser(rt):
+    vid = rt.info.id("value_sets", "special_types")
+    frame = MAC.to_bytes(6, "big") * 2 + b"\x12\x34" + bytes(46)
+    assert rt.dataplane.process(1, frame).outputs == []  # dmac default: drop
+
+    ent = p4r.Entity()
+    ent.value_set_entry.value_set_id = vid
+    for v in (b"\x12\x34", b"\x88\xb5"):
+        ent.value_set_entry.members.add().match.add(field_id=1).exact.value = v
+    rt.client.write(mod(ent))
+    assert [p for p, _ in rt.dataplane.process(1, frame).outputs] == [9]
+
+    (got,) = rt.client.read(p4r.Entity(value_set_entry=p4r.ValueSetEntry(value_set_id=vid)))
+    values = sorted(m.match[0].exact.value for m in got.value_set_entry.members)
+    assert values == [b"\x12\x34", b"\x88\xb5"]
+
+    too_many = p4r.Entity()
+    too_many.value_set_entry.value_set_id = vid
+    for v in range(5):
+        too_many.value_set_entry.members.add().match.add(field_id=1).exact.value = bytes([v + 1])
+    assert per_update_codes(rt.client.write_error(mod(too_many))) == [grpc.StatusCode.INVALID_ARGUMENT]
+    assert per_update_codes(rt.client.write_error(ins(ent))) == [grpc.StatusCode.INVALID_ARGUMENT]

@@ -9,6 +9,7 @@
 
 parser RtParser(packet_in pkt, out headers_t hdr, inout meta_t meta,
                 inout standard_metadata_t std) {
+    value_set<bit<16>>(4) special_types;
     state start {
         transition select(std.ingress_port) {
             CPU_PORT: parse_packet_out;
@@ -21,6 +22,13 @@ parser RtParser(packet_in pkt, out headers_t hdr, inout meta_t meta,
     }
     state parse_ethernet {
         pkt.extract(hdr.ethernet);
+        transition select(hdr.ethernet.ether_type) {
+            special_types: mark_special;
+            default: accept;
+        }
+    }
+    state mark_special {
+        meta.special = 1;
         transition accept;
     }
 }
@@ -127,6 +135,10 @@ control RtIngress(inout headers_t hdr, inout meta_t meta,
             hdr.packet_out.setInvalid();
         } else {
             port_counter.count((bit<32>)std.ingress_port);
+            if (meta.special == 1) {
+                std.egress_spec = 9;
+                exit;
+            }
             smac.apply();
             dmac.apply();
             if (hdr.ethernet.ether_type == 0x9999) {
