@@ -159,3 +159,13 @@ def test_full_table_is_resource_exhausted(rt):
     err = rt.client.write_error(ins(info.entity("tern_t", "NoAction", priority=99, dst=("optional", 99))))
     assert per_update_codes(err) == [grpc.StatusCode.RESOURCE_EXHAUSTED]
     assert len(_read_table(rt, "tern_t")) == 8
+
+
+def test_entry_metadata_and_idle_timeout_read_back(rt):
+    te = rt.info.entry("dmac", "forward", {"port": 1}, dst=MAC_A)
+    te.metadata = b"owner=gwctl"
+    te.idle_timeout_ns = 5_000_000_000
+    rt.client.write(ins(te_entity(te)))
+    (got,) = _read_table(rt, "dmac")
+    assert got.metadata == b"owner=gwctl"
+    assert got.idle_timeout_ns == 5_000_000_000
