@@ -90,12 +90,26 @@ def test_reconcile_keeps_entries_of_unchanged_tables(primary, rt_pipeline):
         ins(info.entity("smac", "NoAction", src=6)),
         ins(info.entity("lpm_t", "set_tag", {"tag": 1}, dst=("lpm", 0x0200_0000_0000, 8))),
     )
+    group = p4r.Entity()
+    group.packet_replication_engine_entry.multicast_group_entry.multicast_group_id = 3
+    group.packet_replication_engine_entry.multicast_group_entry.replicas.add(egress_port=1)
+    member = p4r.Entity()
+    m = member.action_profile_member
+    m.action_profile_id, m.member_id = info.table("prof_t").implementation_id, 4
+    m.action.CopyFrom(info.action("forward", port=2))
+    indirect = info.entry("prof_t", ether_type=0x9999)
+    indirect.action.action_profile_member_id = 4
+    primary.write(ins(group), ins(member), ins(te_entity(indirect)))
+
     v2 = build_pipeline("rt_test_v2.p4")
     info2 = Info(v2.p4info)
     set_pipeline(primary, v2, "RECONCILE_AND_COMMIT")
     assert _entries(primary, info2, "dmac") == 1
     assert _entries(primary, info2, "smac") == 1
+    assert _entries(primary, info2, "prof_t") == 1  # with its profile's members
     assert _entries(primary, info2, "lpm_t") == 0  # its definition changed
+    assert len(primary.read(p4r.Entity(action_profile_member=p4r.ActionProfileMember()))) == 1
+    assert len(primary.read(group)) == 1
     assert _get(primary).p4info == v2.p4info
 
 
