@@ -123,6 +123,9 @@ class AgentState:
     faults: tuple[Fault, ...] = ()
     syncs: int = 0
     connected: bool = False
+    """P4Runtime stream up."""
+    primary: bool | None = None
+    """In charge of the switch (None until arbitration is known)."""
     last_error: str = ""
 
 
@@ -167,6 +170,7 @@ class Agent:
                 except P4RuntimeUnavailable as exc:
                     self.state.last_error = str(exc)
                     self.state.connected = False
+                    self.state.primary = None
                     log.error("agent: %s; reconnecting in %.1fs", exc, backoff)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._stop.wait(), backoff)
@@ -190,12 +194,15 @@ class Agent:
             self.state.connected = True
             log.info("agent: target holds %d entries, %d learned MACs known", len(realized),
                      len(self.state.learned))
-            await target.enable_digest(p4.MAC_LEARN_DIGEST)
-            digests = asyncio.create_task(self._digests(target))
+            tasks = {asyncio.create_task(self._digests(target)), asyncio.create_task(self._loop(target))}
             try:
-                await self._loop(target)
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                digests.cancel()
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+            for task in done:
+                task.result()   # a failure of either (digest stream or loop) surfaces here
 
     def _poll_synced(self) -> bool:
         """(DB thread) wait a little for the initial dump; True once the database is in."""
@@ -218,6 +225,21 @@ class Agent:
         next_stats = time.monotonic()
         while not self._stop.is_set():
             target.check_up()
+            if not target.is_primary:
+                # A backup controller watches but never writes (to the switch or the database):
+                # the primary does, and two writers would fight.
+                if self.state.primary is not False:
+                    log.warning("agent: backup for %s (another controller is primary); waiting",
+                                cfg.p4rt_address)
+                self.state.primary = False
+                await self._db_call(db.poll, cfg.poll_interval)   # keep the DB session alive
+                dirty = True                                       # resync on becoming primary
+                continue
+            if self.state.primary is not True:
+                log.info("agent: primary for %s", cfg.p4rt_address)
+                await target.enable_digest(p4.MAC_LEARN_DIGEST)   # only the primary may configure it
+                self.state.realized = frozenset(await target.read_entries())  # the old primary may have written
+            self.state.primary = True
             if dirty:
                 await self._sync(target)
                 dirty = False

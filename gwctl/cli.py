@@ -44,10 +44,11 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--device-config", type=Path, metavar="FILE",
                            help="pushed if the target's pipeline cookie differs")
             p.add_argument("--device-id", type=int, default=0)
-            p.add_argument("--election-id", type=int, default=10)
+            p.add_argument("--election-id", type=int, default=10 if p.prog.endswith("run") else 1,
+                           help="P4Runtime election id (run: 10, primary; diff: 1, a read-only backup)")
 
     common(sub.add_parser("run", help="run the agent"), True)
-    common(sub.add_parser("diff", help="print what a sync would write"), True)
+    common(sub.add_parser("diff", help="print what a sync would write (read-only)"), True)
     common(sub.add_parser("entries", help="print the entries the database asks for"), False)
     common(sub.add_parser("faults", help="print rows that cannot be realized"), False)
     return parser

@@ -363,15 +363,21 @@ class P4RuntimeTarget:
     async def enable_digest(self, name: str, *, max_timeout_ns: int = 1_000_000, max_list_size: int = 64,
                             ack_timeout_ns: int = 1_000_000_000) -> None:
         """Configure digest delivery (P4Runtime needs a DigestEntry before the target sends any)."""
-        entry = P4DigestEntry(name, max_timeout_ns=max_timeout_ns, max_list_size=max_list_size,
-                              ack_timeout_ns=ack_timeout_ns)
+        def entry() -> P4DigestEntry:
+            # a fresh entity per update: finsy's +/~ operators mark the object itself
+            return P4DigestEntry(name, max_timeout_ns=max_timeout_ns, max_list_size=max_list_size,
+                                 ack_timeout_ns=ack_timeout_ns)
+
         try:
-            await self._switch.write([+entry])
+            try:
+                await self._switch.write([+entry()])
+            except P4ClientError as exc:
+                if exc.details and all(e.canonical_code.name == "ALREADY_EXISTS" for e in exc.details.values()):
+                    await self._switch.write([~entry()])
+                else:
+                    raise
         except P4ClientError as exc:
-            if exc.details and all(e.canonical_code.name == "ALREADY_EXISTS" for e in exc.details.values()):
-                await self._switch.write([~entry])
-            else:
-                raise
+            raise _wrap(exc, f"configure digest {name}") from exc
 
     async def digests(self, name: str) -> AsyncIterator[Digest]:
         """Digest lists of `name` as they arrive; each is acknowledged once the consumer asks for the next.

@@ -127,3 +127,38 @@ def test_agent_reprograms_a_restarted_target(vtep_server, p4sim, program):
             await asyncio.wait_for(task, 30)
 
     asyncio.run(scenario())
+
+
+def test_backup_agent_waits_then_takes_over(vtep_server, p4sim, program):
+    pipeline = Pipeline(program.p4info, program.device_config)
+    ctl = vtep_server.vtep_ctl
+    ctl("add-ps", "gw1")
+    ctl("add-port", "gw1", "p1")
+    ctl("add-ls", "ls1")
+    ctl("set", "Logical_Switch", "ls1", "tunnel_key=5001")
+    ctl("bind-ls", "gw1", "p1", "10", "ls1")
+
+    async def scenario() -> None:
+        primary = Agent(AgentConfig(vtep_server.unix_remote, p4sim.address, INV, pipeline, election_id=20,
+                                    stats_interval=60))
+        backup = Agent(AgentConfig(vtep_server.unix_remote, p4sim.address, INV, pipeline, election_id=10,
+                                   stats_interval=60))
+        tasks = [asyncio.create_task(primary.run())]
+        await _wait(lambda: primary.state.syncs >= 1, "primary synced")
+        tasks.append(asyncio.create_task(backup.run()))
+        try:
+            await asyncio.sleep(2)
+            assert backup.state.connected and backup.state.primary is False
+            assert backup.state.syncs == 0, "a backup must not write"
+            ctl("add-ucast-remote", "ls1", MAC1, HV1)
+            primary.stop()
+            await asyncio.wait_for(tasks[0], 30)
+            await _wait(lambda: backup.state.syncs >= 1, "backup took over")
+            assert backup.state.primary
+            await _wait(lambda: any(e.table == p4.DMAC for e in backup.state.realized), "backup follows the DB")
+        finally:
+            primary.stop()
+            backup.stop()
+            await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 30)
+
+    asyncio.run(scenario())
