@@ -168,6 +168,8 @@ class CallLowerer:
         decl = self._pick(ent.overloads, e, text)
         args, binding, params = self.bind_ast_params(decl.params, decl.type_params, e.type_args, e.args, env,
                                                      e.loc, text, {})
+        if name == "static_assert":
+            return self._static_assert(args, e, text)
         ret = self._ret_type(decl.return_type, {}, decl.type_params, binding, e.loc, text)
         targs = tuple(binding.get(tp, TypeVar(tp)) for tp in decl.type_params)
         if name == "digest" and targs:
@@ -176,6 +178,17 @@ class CallLowerer:
             raise P4CompileError(e.loc, f"{text}: mark_to_drop() without arguments is not supported by "
                                         f"BMv2; use mark_to_drop(standard_metadata)")
         return ir.ExternFunctionCall(ret, e.loc, name, args, targs)
+
+    def _static_assert(self, args: list[ir.Argument], e: A.CallExpr, text: str) -> ir.Expr:
+        """Evaluated here, as p4c does: a false condition is a compile error;
+        the call itself becomes the constant true."""
+        cond = args[0].value
+        if not isinstance(cond, ir.Const):
+            raise P4CompileError(e.loc, f"{text}: static_assert needs a compile-time constant condition")
+        if not cond.value:
+            msg = args[1].value.value if len(args) > 1 and isinstance(args[1].value, ir.Const) else ""
+            raise P4CompileError(e.loc, f"static_assert failed: {msg}" if msg else f"{text}: static_assert failed")
+        return ir.Const(BOOL, e.loc, True)
 
     def _pick(self, cands: list, e: A.CallExpr, text: str):  # noqa: ANN202
         n = len(e.args)

@@ -3,9 +3,11 @@ checks the IR the engine and the P4Info generator rely on."""
 
 from __future__ import annotations
 
+import pytest
 from fe_helpers import compile_snippet, program, stmts
 
 from p4sim import ir
+from p4sim.errors import P4CompileError
 from p4sim.frontend import compile_source
 
 # ------------------------------------------------------------------ types
@@ -479,3 +481,12 @@ def test_inplace_implementation_names() -> None:
     assert [str(a) for a in sel.annotations if a.name == "mode"] == ['@mode("fair")']
     assert prog.table("I.t2").implementation.cp_name == "I.prof"
     assert prog.table("I.t3").implementation.cp_name == "I.t3"
+
+
+def test_static_assert_is_evaluated_at_compile_time() -> None:
+    prog = compile_snippet(globals_="const bit<8> W = 8; const bool ok = static_assert(W == 8);",
+                           ingress='static_assert(W > 4, "W too small"); meta.x = W;')
+    (only,) = stmts(prog)
+    assert isinstance(only, ir.Assign)
+    with pytest.raises(P4CompileError, match="static_assert failed: W too small"):
+        compile_snippet(globals_="const bit<8> W = 2;", ingress='static_assert(W > 4, "W too small");')
