@@ -13,7 +13,7 @@ A raw row is a mapping of column name to Python value, with references as
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -53,6 +53,7 @@ class RowReader(Protocol):
     def our_switch(self) -> tuple[uuid.UUID, RawRow] | None: ...
 
 
+Items = Iterator[tuple[ModelKey, Any]]
 Derive = Callable[[uuid.UUID, RawRow, RowReader], Iterable[tuple[ModelKey, Any]]]
 
 
@@ -97,14 +98,14 @@ def _acl_name(reader: RowReader, row_uuid: uuid.UUID) -> str:
     return row["acl_name"] if row is not None else ""
 
 
-def derive_switch(u: uuid.UUID, row: RawRow, reader: RowReader):
+def derive_switch(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
     if row["name"] != reader.switch_name:
         return
     yield ("switch", row["name"]), PhysicalSwitch(
         row["name"], frozenset(row["tunnel_ips"]), frozenset(row["management_ips"]), row["description"])
 
 
-def derive_port(u: uuid.UUID, row: RawRow, reader: RowReader):
+def derive_port(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
     ours = reader.our_switch()
     if ours is None or u not in ours[1]["ports"]:
         return
@@ -122,13 +123,13 @@ def derive_port(u: uuid.UUID, row: RawRow, reader: RowReader):
                 stats["packets_to_local"], stats["bytes_to_local"])
 
 
-def derive_logical_switch(u: uuid.UUID, row: RawRow, reader: RowReader):
+def derive_logical_switch(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
     mode = _opt(row["replication_mode"]) or ReplicationMode.SERVICE_NODE.value
     yield ("ls", row["name"]), LogicalSwitch(
         row["name"], _opt(row["tunnel_key"]), ReplicationMode(mode), row["description"])
 
 
-def derive_ucast_remote(u: uuid.UUID, row: RawRow, reader: RowReader):
+def derive_ucast_remote(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
     loc = locator(reader, row["locator"])
     if loc is None:
         return
@@ -136,7 +137,7 @@ def derive_ucast_remote(u: uuid.UUID, row: RawRow, reader: RowReader):
     yield ("ucast", (ls, mac)), UcastMacRemote(mac, ls, loc, row["ipaddr"])
 
 
-def derive_mcast_remote(u: uuid.UUID, row: RawRow, reader: RowReader):
+def derive_mcast_remote(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
     locs = locator_set(reader, row["locator_set"])
     if locs is None:
         return
@@ -144,7 +145,7 @@ def derive_mcast_remote(u: uuid.UUID, row: RawRow, reader: RowReader):
     yield ("mcast", (ls, mac)), McastMacRemote(mac, ls, locs, row["ipaddr"])
 
 
-def derive_ucast_local(u: uuid.UUID, row: RawRow, reader: RowReader):
+def derive_ucast_local(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
     loc = locator(reader, row["locator"])
     if loc is None:
         return
@@ -153,7 +154,7 @@ def derive_ucast_local(u: uuid.UUID, row: RawRow, reader: RowReader):
     yield ("ucast_local", value), value
 
 
-def derive_mcast_local(u: uuid.UUID, row: RawRow, reader: RowReader):
+def derive_mcast_local(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
     locs = locator_set(reader, row["locator_set"])
     if locs is None:
         return
@@ -162,7 +163,7 @@ def derive_mcast_local(u: uuid.UUID, row: RawRow, reader: RowReader):
     yield ("mcast_local", value), value
 
 
-def derive_router(u: uuid.UUID, row: RawRow, reader: RowReader):
+def derive_router(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
     yield ("lr", row["name"]), LogicalRouter(
         row["name"],
         FrozenMap({p: _ls_name(reader, ls) for p, ls in row["switch_binding"].items()}),
@@ -172,7 +173,7 @@ def derive_router(u: uuid.UUID, row: RawRow, reader: RowReader):
     )
 
 
-def derive_arp_remote(u: uuid.UUID, row: RawRow, reader: RowReader):
+def derive_arp_remote(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
     loc = locator(reader, row["locator"])
     if loc is None:
         return
@@ -193,7 +194,7 @@ def acl_entry(row_uuid: uuid.UUID, row: RawRow) -> AclEntry:
                     AclAction(row["action"]), **fields)
 
 
-def derive_acl(u: uuid.UUID, row: RawRow, reader: RowReader):
+def derive_acl(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
     entries = []
     for e in row["acl_entries"]:
         raw = reader.get("ACL_entry", e)
