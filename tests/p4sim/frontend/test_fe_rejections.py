@@ -171,3 +171,15 @@ def test_hash_error_directive() -> None:
 def test_main_is_required() -> None:
     with pytest.raises(P4CompileError, match="main"):
         compile_source("#include <core.p4>\n#include <v1model.p4>\n", "nomain.p4")
+
+
+def test_command_line_check(capsys: pytest.CaptureFixture[str]) -> None:
+    from p4sim.frontend.__main__ import main
+
+    assert main([str(HERE / "bad" / "after_include.p4")]) == 1
+    err = capsys.readouterr().err
+    assert "after_include.p4:10:18: error: undefined_thing: declaration not found" in err
+    ok = HERE / "programs" / "kitchen_sink.p4"
+    assert main([str(ok), "-D", "UNUSED=1"]) == 0
+    out = capsys.readouterr().out
+    assert "table global_acl" in out and "digest learn_t" in out
