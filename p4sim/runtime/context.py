@@ -13,6 +13,7 @@ from p4sim.runtime.p4info_index import P4InfoIndex
 
 if TYPE_CHECKING:
     from p4sim.runtime.digests import DigestManager
+    from p4sim.runtime.idle import IdleMonitor
 
 
 @dataclass
@@ -20,4 +21,11 @@ class Context:
     idx: P4InfoIndex
     sw: Any  # p4sim.engine.Switch
     digests: DigestManager
+    idle: IdleMonitor | None = None
     oneshot: OneShotState = field(default_factory=OneShotState)
+
+    def stop(self) -> None:
+        """Ends the pipeline's background work (digest timer, idle sweeps)."""
+        self.digests.stop()
+        if self.idle is not None:
+            self.idle.stop()

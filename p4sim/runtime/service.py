@@ -25,6 +25,7 @@ from p4sim.runtime.context import Context
 from p4sim.runtime.dataplane import SwitchHolder
 from p4sim.runtime.digests import DigestManager
 from p4sim.runtime.handlers import Undecodable
+from p4sim.runtime.idle import IdleMonitor
 from p4sim.runtime.p4info_index import build as build_index
 from p4sim.runtime.pipeline import PipelineConfig
 from p4sim.runtime.reader import read_entities
@@ -122,7 +123,7 @@ class ServerState:
         self.context = ctx
         self.config = cfg
         if old is not None:
-            old.digests.stop()
+            old.stop()
 
     def commit(self, cfg: PipelineConfig, reconcile: bool) -> None:
         """Builds the new switch first and swaps it in only when complete,
@@ -133,7 +134,7 @@ class ServerState:
             with old.sw.lock:
                 kept = pipeline.carry_over(old.idx, old.sw, cfg.index, new_sw)
             log.info("reconcile kept the entries of %d tables: %s", len(kept), ", ".join(kept))
-        self._install(Context(cfg.index, new_sw, DigestManager(cfg.index, self.send_to_primary)), cfg)
+        self._install(self._context(cfg.index, new_sw), cfg)
 
     def adopt(self, switch: Any, program: Any, p4info: Any, device_config: bytes = b"") -> None:
         """Serves the switch the CLI started with a program on its command
@@ -141,11 +142,16 @@ class ServerState:
         committed one until a SetForwardingPipelineConfig."""
         index = build_index(p4info)
         cfg = PipelineConfig(p4info, device_config, None, program, index)
-        self._install(Context(index, switch, DigestManager(index, self.send_to_primary)), cfg)
+        self._install(self._context(index, switch), cfg)
+
+    def _context(self, index, sw) -> Context:
+        return Context(
+            index, sw, DigestManager(index, self.send_to_primary), IdleMonitor(index, sw, self.send_to_primary)
+        )
 
     def stop(self) -> None:
         if self.context is not None:
-            self.context.digests.stop()
+            self.context.stop()
 
 
 class P4RuntimeService(p4r_grpc.P4RuntimeServicer):

@@ -239,6 +239,7 @@ def _matching(ctx: Context, t: TableInfo, req: p4r.TableEntry) -> list[TableEntr
 def read_table_entries(ctx: Context, req: p4r.TableEntry) -> Iterator[p4r.Entity]:
     want_counter = req.HasField("counter_data")
     want_meter = req.HasField("meter_config")
+    want_hit = req.HasField("time_since_last_hit")
     if req.table_id and req.HasField("time_since_last_hit") and not ctx.idx.table(req.table_id).idle_timeout:
         raise InvalidArgument(
             f"table {ctx.idx.table(req.table_id).name!r} does not support idle timeout: "
@@ -252,8 +253,13 @@ def read_table_entries(ctx: Context, req: p4r.TableEntry) -> Iterator[p4r.Entity
                 actions.encode_into(ctx.idx, spec, te.action.action)
             yield p4r.Entity(table_entry=te)
             continue
+        hits = ctx.idle.elapsed_ns(t.name) if want_hit and t.idle_timeout and ctx.idle is not None else {}
         for e in _matching(ctx, t, req):
-            yield p4r.Entity(table_entry=_encode_entry(ctx, t, e, want_counter, want_meter))
+            out = _encode_entry(ctx, t, e, want_counter, want_meter)
+            elapsed = hits.get((e.keys, e.priority))
+            if elapsed is not None:
+                out.time_since_last_hit.elapsed_ns = elapsed
+            yield p4r.Entity(table_entry=out)
 
 
 def read_direct_counters(ctx: Context, req: p4r.DirectCounterEntry) -> Iterator[p4r.Entity]:
