@@ -31,6 +31,7 @@ from .scope import (
     Scope,
     TypeEntity,
     TypeVar,
+    did_you_mean,
 )
 from .show import show
 from .typesys import BIT32, BOOL, ERROR, INT, MATCH_KIND, STRING, VOID, bits, resolve_type, same_type
@@ -239,7 +240,8 @@ class ExprLowerer:
         scope = env.scope.root() if e.dot else env.scope
         ent = scope.lookup(e.name)
         if ent is None:
-            raise P4CompileError(e.loc, f"{e.name}: declaration not found")
+            raise P4CompileError(e.loc, f"{e.name}: declaration not found"
+                                        f"{did_you_mean(e.name, scope.visible_names())}")
         return self.entity_ref(ent, e.name, e.loc)
 
     def entity_ref(self, ent: object, name: str, loc: ir.SourceLoc) -> ir.Expr | Ref:
@@ -334,7 +336,8 @@ class ExprLowerer:
                 if f.name == name:
                     return ir.Member(f.type, loc, base, name)
             kind = "header" if isinstance(t, ir.HeaderType) else "structure"
-            raise P4CompileError(loc, f"Field {name} is not a member of {kind} {t.name}")
+            raise P4CompileError(loc, f"Field {name} is not a member of {kind} {t.name}"
+                                      f"{did_you_mean(name, [f.name for f in t.fields])}")
         if isinstance(t, ir.StackType):
             if name in ("next", "last"):
                 if env.kind not in ("parser", "state"):

@@ -8,6 +8,7 @@ values (types, extern declarations, control types, overload sets).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 from p4sim import ir
@@ -87,6 +88,14 @@ class Scope:
             s = s.parent
         return None
 
+    def visible_names(self) -> set[str]:
+        out: set[str] = set()
+        s: Scope | None = self
+        while s is not None:
+            out.update(s.names)
+            s = s.parent
+        return out
+
     def root(self) -> Scope:
         s = self
         while s.parent is not None:
@@ -103,3 +112,9 @@ class Scope:
                                       f"{self.locs.get(name, ir.NOWHERE)})")
         self.names[name] = entity
         self.locs[name] = loc
+
+
+def did_you_mean(name: str, candidates: set[str] | list[str]) -> str:
+    """A '; did you mean X?' hint for a misspelt name, or ''."""
+    close = difflib.get_close_matches(name, [c for c in candidates if not c.startswith("__")], n=1, cutoff=0.75)
+    return f"; did you mean '{close[0]}'?" if close else ""

@@ -183,3 +183,11 @@ def test_command_line_check(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(ok), "-D", "UNUSED=1"]) == 0
     out = capsys.readouterr().out
     assert "table global_acl" in out and "digest learn_t" in out
+
+
+def test_misspellings_get_a_suggestion() -> None:
+    with pytest.raises(P4CompileError, match=r"Field ether_tpye is not a member of header ethernet_t; "
+                                             r"did you mean 'ether_type'\?"):
+        compile_source(program(ingress="        hdr.ethernet.ether_tpye = 1;"), "typo.p4")
+    with pytest.raises(P4CompileError, match=r"stdd: declaration not found; did you mean 'std'\?"):
+        compile_source(program(ingress="        stdd.egress_spec = 1;"), "typo.p4")
