@@ -9,7 +9,7 @@ Every rejection is a ``P4CompileError`` at the offending construct.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from p4sim import ir
 from p4sim.errors import P4CompileError
@@ -28,9 +28,8 @@ def compile_source(
     include_dirs: Sequence[str] = (),
     defines: dict[str, str] | None = None,
 ) -> ir.Program:
-    expanded = preprocess(text, filename, include_dirs, defines)
-    tokens = tokenize(expanded, filename)
-    _restore_main_name(tokens, filename)
+    expanded = preprocess(text.removeprefix("\ufeff"), filename, include_dirs, defines)
+    tokens = tokenize(expanded, filename, _main_name(filename))
     try:
         ast = parse(tokens)
         return ProgramLowerer(filename).lower(ast)
@@ -43,22 +42,23 @@ def compile_file(
     include_dirs: Sequence[str] = (),
     defines: dict[str, str] | None = None,
 ) -> ir.Program:
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8-sig") as f:
         text = f.read()
     return compile_source(text, str(path), include_dirs, defines)
 
 
-def _restore_main_name(tokens: list, filename: str) -> None:
+def _main_name(filename: str) -> Callable[[str], str]:
     """pcpp rewrites file names in its line markers relative to the current
-    directory; report the main file under the name the caller gave."""
+    directory; diagnostics show the main file under the name the caller gave."""
     if filename.startswith("<"):
-        return
+        return lambda f: f
     want = os.path.abspath(filename)
-    cache: dict[str, bool] = {}
-    for t in tokens:
-        f = t.loc.file
-        same = cache.get(f)
-        if same is None:
-            same = cache[f] = f != filename and os.path.abspath(f) == want
-        if same:
-            t.loc = ir.SourceLoc(filename, t.loc.line, t.loc.col)
+    cache: dict[str, str] = {}
+
+    def rename(f: str) -> str:
+        r = cache.get(f)
+        if r is None:
+            r = cache[f] = filename if os.path.abspath(f) == want else f
+        return r
+
+    return rename

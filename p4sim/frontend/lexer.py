@@ -13,6 +13,7 @@ a shift, so that ``register<bit<32>>`` needs no special case.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from p4sim.errors import P4CompileError
@@ -115,8 +116,10 @@ def parse_int(text: str, loc: SourceLoc) -> IntLit:
     return IntLit(value, width, signed, base)
 
 
-def tokenize(text: str, filename: str) -> list[Token]:
-    """All tokens of preprocessed ``text``, ending with one "eof" token."""
+def tokenize(text: str, filename: str, rename: Callable[[str], str] = lambda f: f) -> list[Token]:
+    """All tokens of preprocessed ``text``, ending with one "eof" token.
+    ``rename`` maps the file names of ``#line`` markers to the names
+    diagnostics should show."""
     tokens: list[Token] = []
     file = filename
     line = 1
@@ -141,7 +144,7 @@ def tokenize(text: str, filename: str) -> list[Token]:
         elif kind == "line":
             # The marker names the line that follows it.
             if m.group("linefile") is not None:
-                file = m.group("linefile")
+                file = rename(m.group("linefile"))
             line = int(m.group("lineno")) - 1
             glued = False
         elif kind == "hashdir":

@@ -191,3 +191,15 @@ def test_misspellings_get_a_suggestion() -> None:
         compile_source(program(ingress="        hdr.ethernet.ether_tpye = 1;"), "typo.p4")
     with pytest.raises(P4CompileError, match=r"stdd: declaration not found; did you mean 'std'\?"):
         compile_source(program(ingress="        stdd.egress_spec = 1;"), "typo.p4")
+
+
+def test_bom_crlf_and_lexer_errors_keep_the_callers_file_name(tmp_path: Path) -> None:
+    src = program(ingress="        meta.y = 1;\n        meta.x = 1 $ 2;")
+    path = tmp_path / "crlf.p4"
+    path.write_bytes(("\ufeff" + src).replace("\n", "\r\n").encode("utf-8"))
+    with pytest.raises(P4CompileError) as info:
+        compile_file(str(path))
+    err = info.value
+    assert err.loc is not None and err.loc.file == str(path)
+    assert (err.loc.line, err.loc.col) == (line_of(src, "1 $ 2"), 20)
+    assert "unexpected character '$'" in err.message
