@@ -49,6 +49,7 @@ from gwctl.p4rt import (
 from gwctl.pipelines import vtep_gateway as p4
 from gwctl.reconcile import Batch, Entry, apply, reconcile, summarize
 from gwctl.translate import Ids, learned_from_digest, recover_ids, recover_learned, translate
+from gwctl.underlay_arp import arp_reply
 from gwctl.validate import validate
 from gwctl.vtepdb import VtepDb
 
@@ -194,7 +195,8 @@ class Agent:
             self.state.connected = True
             log.info("agent: target holds %d entries, %d learned MACs known", len(realized),
                      len(self.state.learned))
-            tasks = {asyncio.create_task(self._digests(target)), asyncio.create_task(self._loop(target))}
+            tasks = {asyncio.create_task(self._digests(target)), asyncio.create_task(self._loop(target)),
+                     asyncio.create_task(self._packets(target))}
             try:
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             finally:
@@ -216,6 +218,17 @@ class Agent:
                 learned = learned_from_digest(p4.parse_learn_digest(item), self.state.ids)
                 if learned is not None:
                     await self._learn_queue.put(learned)
+
+    async def _packets(self, target: P4RuntimeTarget) -> None:
+        """Packet-ins: answer ARP for our tunnel IPs on the uplinks (the switch has no IP stack)."""
+        async for packet in target.packets():
+            port, reason = p4.packet_in_port_and_reason(packet.metadata)
+            if reason != p4.PUNT_UNDERLAY_ARP:
+                log.debug("agent: packet-in reason %d on port %d ignored", reason, port)
+                continue
+            reply = arp_reply(packet.payload, port, self.config.inventory)
+            if reply is not None and target.is_primary:
+                await target.send_packet(reply, p4.packet_out_metadata(port))
 
     async def _loop(self, target: P4RuntimeTarget) -> None:
         cfg = self.config

@@ -36,6 +36,7 @@ from finsy import (
     P4IndirectAction,
     P4Member,
     P4MulticastGroupEntry,
+    P4PacketOut,
     P4TableAction,
     P4TableEntry,
     P4TableMatch,
@@ -93,6 +94,12 @@ class P4RuntimeWriteError(P4RuntimeError):
         lines = "; ".join(str(f) for f in failures[:5])
         more = f" (+{len(failures) - 5} more)" if len(failures) > 5 else ""
         super().__init__(f"batch {batch_index}: {len(failures)} update(s) failed: {lines}{more} {message}")
+
+
+@dataclass(frozen=True)
+class PacketIn:
+    payload: bytes
+    metadata: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -378,6 +385,18 @@ class P4RuntimeTarget:
                     raise
         except P4ClientError as exc:
             raise _wrap(exc, f"configure digest {name}") from exc
+
+    async def packets(self) -> AsyncIterator[PacketIn]:
+        """Packet-ins as they arrive, metadata by the P4Info names of the packet_in header."""
+        async for packet in self._switch.read_packets():
+            yield PacketIn(packet.payload, {k: canon(v) for k, v in packet.metadata.items()})
+
+    async def send_packet(self, payload: bytes, metadata: dict[str, int]) -> None:
+        """A PacketOut (metadata by the P4Info names of the packet_out header)."""
+        try:
+            await self._switch.write([P4PacketOut(payload, **metadata)])
+        except P4ClientError as exc:
+            raise _wrap(exc, "packet out") from exc
 
     async def digests(self, name: str) -> AsyncIterator[Digest]:
         """Digest lists of `name` as they arrive; each is acknowledged once the consumer asks for the next.

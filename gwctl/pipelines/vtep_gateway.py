@@ -70,6 +70,8 @@ TUNNEL_ENCAP = "VtepEgress.encap.tunnel_encap"
 UPLINK_NEXTHOP = "VtepEgress.encap.uplink_nexthop"
 
 MAC_LEARN_DIGEST = "mac_learn_digest_t"
+CPU_PORT = 255            # define.p4 CPU_PORT: the target must run with --cpu-port 255
+PUNT_UNDERLAY_ARP = 1     # packet_in.reason: any ARP received on an uplink
 BINDING_RX_COUNTER = "VtepIngress.access.binding_rx"
 BINDING_TX_COUNTER = "VtepEgress.vlan.binding_tx"
 
@@ -325,3 +327,12 @@ def mac_text(value: int) -> str:
 def parse_learn_digest(item: Mapping[str, int]) -> LearnEvent:
     return LearnEvent(item["ls_id"], mac_text(item["src_mac"]), item["ingress_port"], item["vid"],
                       item["binding_id"])
+
+
+def packet_in_port_and_reason(metadata: Mapping[str, int]) -> tuple[int, int]:
+    return metadata["ingress_port"], metadata["reason"]
+
+
+def packet_out_metadata(egress_port: int) -> dict[str, int]:
+    """packet_out header: the frame leaves by `egress_port` untouched (no lookups)."""
+    return {"egress_port": egress_port, "_pad": 0}

@@ -104,7 +104,7 @@ def test_frame_on_access_port_is_learned_reported_and_forwarded(tmp_path: Path, 
     ctl("set", "Logical_Switch", "ls1", "tunnel_key=5001")
 
     namespace.spawn(["p4sim", "run", "--no-p4", "--grpc-server-addr", f"127.0.0.1:{GRPC_PORT}", "-L", "off",
-                     *namespace.interface_args()], log_path=str(tmp_path / "p4sim.log"))
+                     "--cpu-port", "255", *namespace.interface_args()], log_path=str(tmp_path / "p4sim.log"))
     _wait(lambda: subprocess.run(["ip", "netns", "exec", namespace.name, "bash", "-c",
                                   f"echo > /dev/tcp/127.0.0.1/{GRPC_PORT}"], capture_output=True).returncode == 0,
           "p4sim listening")
@@ -134,3 +134,14 @@ def test_frame_on_access_port_is_learned_reported_and_forwarded(tmp_path: Path, 
     got = send("h2", frame(MAC_A, MAC_B))
     assert len(got["h1"]) == 1 and got["h2"] == [] and got["h0"] == [], got
     _wait(lambda: MAC_B in ctl("list-local-macs", "ls1"), f"Ucast_Macs_Local for {MAC_B}")
+
+    # the underlay router asks for our tunnel IP on the uplink: gwctl answers through packet-in/out
+    router_mac = "02:00:00:00:02:00"
+    arp = (bytes.fromhex("ffffffffffff" + router_mac.replace(":", "") + "0806")
+           + bytes.fromhex("0001080006040001") + bytes.fromhex(router_mac.replace(":", ""))
+           + bytes([198, 18, 0, 254]) + bytes(6) + bytes([198, 18, 0, 1]))
+    got = send("h0", arp.ljust(60, b"\0"))
+    assert len(got["h0"]) == 1, got
+    reply = bytes.fromhex(got["h0"][0])
+    assert reply[6:12] == bytes.fromhex("020000000100") and reply[20:22] == b"\x00\x02"
+    assert reply[28:32] == bytes([198, 18, 0, 1])
