@@ -148,10 +148,14 @@ class ProgramLowerer:
         for d in prog.decls:
             self.declare(d)
             if isinstance(d, A.InstanceDecl):
-                if d.name != "main":
-                    raise P4CompileError(d.loc, f"{d.name}: only the package instance 'main' may be declared "
-                                                f"at the top level")
-                main = d
+                if d.name == "main":
+                    main = d
+                elif isinstance(d.type, A.NamedTypeRef) and isinstance(self.ctx.root.lookup(d.type.name),
+                                                                       ExternTypeEntity):
+                    self.blocks.instance(d, self.env)  # a global extern object, named without a prefix
+                else:
+                    raise P4CompileError(d.loc, f"{d.name}: only extern objects and the package instance "
+                                                f"'main' may be instantiated at the top level")
         for ent in list(self.ctx.root.names.values()):
             if isinstance(ent, FunctionEntity):
                 self.function(ent)

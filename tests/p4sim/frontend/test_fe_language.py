@@ -490,3 +490,12 @@ def test_static_assert_is_evaluated_at_compile_time() -> None:
     assert isinstance(only, ir.Assign)
     with pytest.raises(P4CompileError, match="static_assert failed: W too small"):
         compile_snippet(globals_="const bit<8> W = 2;", ingress='static_assert(W > 4, "W too small");')
+
+
+def test_top_level_extern_instance() -> None:
+    prog = compile_snippet(globals_="register<bit<32>>(8) global_reg;",
+                           ingress="global_reg.write(1, 5); global_reg.read(meta.z, 1);")
+    reg = prog.extern("global_reg")
+    assert reg.type.type_args == (ir.BitsType(32),)
+    call = stmts(prog)[0].call
+    assert isinstance(call.target, ir.ExternRef) and call.target.instance is reg
