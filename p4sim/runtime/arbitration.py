@@ -30,6 +30,19 @@ def election_id(msg) -> int | None:
     return value if value else None
 
 
+def role_key(name: str, role_id: int) -> str:
+    """One key for a role given by name (1.4) or by the deprecated numeric id
+    (1.3 clients): the name, else "#<id>", "" being the default role."""
+    if name:
+        return name
+    return f"#{role_id}" if role_id else ""
+
+
+def request_role(req) -> str:
+    """The role of a WriteRequest or SetForwardingPipelineConfigRequest."""
+    return role_key(req.role, req.role_id)
+
+
 def uint128(value: int) -> p4r.Uint128:
     return p4r.Uint128(high=value >> 64, low=value & ((1 << 64) - 1))
 
@@ -86,7 +99,7 @@ class Arbiter:
         to report on the stream when it is refused (state unchanged)."""
         if msg.device_id != self.device_id:
             raise NotFound(f"device id {msg.device_id} not found (this device is {self.device_id})")
-        role = msg.role.name if msg.HasField("role") else ""
+        role = role_key(msg.role.name, msg.role.id) if msg.HasField("role") else ""
         eid = election_id(msg)
         with self._lock:
             if client.arbitrated and role != client.role:
@@ -151,7 +164,9 @@ class Arbiter:
         else:
             code, text = code_pb2.ALREADY_EXISTS, "another client is primary"
         upd = p4r.MasterArbitrationUpdate(device_id=self.device_id)
-        if role:
+        if role.startswith("#"):
+            upd.role.id = int(role[1:])
+        elif role:
             upd.role.name = role
         eid = primary.election_id if primary is not None else self._highest.get(role)
         if eid:

@@ -20,7 +20,7 @@ from finsy.proto.p4.v1 import p4runtime_pb2_grpc as p4r_grpc
 from p4sim.engine.entries import PacketResult
 from p4sim.errors import EngineError, FailedPrecondition, InvalidArgument, NotFound, Unimplemented
 from p4sim.runtime import codec, pipeline, status
-from p4sim.runtime.arbitration import Arbiter, election_id
+from p4sim.runtime.arbitration import Arbiter, election_id, request_role
 from p4sim.runtime.context import Context
 from p4sim.runtime.dataplane import SwitchHolder
 from p4sim.runtime.digests import DigestManager
@@ -175,7 +175,7 @@ class P4RuntimeService(p4r_grpc.P4RuntimeServicer):
         try:
             self._decoded(request)
             self._device(request.device_id)
-            st.arbiter.check_writer(request.device_id, request.role, election_id(request))
+            st.arbiter.check_writer(request.device_id, request_role(request), election_id(request))
             if request.atomicity != p4r.WriteRequest.CONTINUE_ON_ERROR:
                 name = p4r.WriteRequest.Atomicity.Name(request.atomicity)
                 raise Unimplemented(f"atomicity {name} is not supported (only CONTINUE_ON_ERROR)")
@@ -227,7 +227,7 @@ class P4RuntimeService(p4r_grpc.P4RuntimeServicer):
         try:
             self._decoded(request)
             self._device(request.device_id)
-            st.arbiter.check_writer(request.device_id, request.role, election_id(request))
+            st.arbiter.check_writer(request.device_id, request_role(request), election_id(request))
             action = request.action
             with st.control:
                 if action == A.VERIFY:

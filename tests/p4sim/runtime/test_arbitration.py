@@ -190,3 +190,15 @@ def test_garbage_on_the_stream_is_a_stream_error(server, clients):
     assert next(responses).arbitration.status.code == code_pb2.OK
     requests.put(None)
     responses.cancel()
+
+
+def test_deprecated_numeric_role_id_of_1_3_clients(clients):
+    c = clients(election_id=6)
+    s = c.stream()
+    upd = p4r.MasterArbitrationUpdate(device_id=1, election_id=eid(6))
+    upd.role.id = 5
+    s.send(p4r.StreamMessageRequest(arbitration=upd))
+    reply = s.get("arbitration").arbitration
+    assert reply.status.code == code_pb2.OK and reply.role.id == 5
+    assert c.write_error(role_id=5).code() == grpc.StatusCode.FAILED_PRECONDITION  # past arbitration
+    assert c.write_error(role_id=4).code() == grpc.StatusCode.NOT_FOUND
