@@ -129,6 +129,9 @@ class ExprLowerer:
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.calls = None  # set by the program lowerer: a calls.CallLowerer
+        # base of the literal each named constant was written with (id of the
+        # ir.Constant -> 16, 2 or 8), so that key names print it as p4c does
+        self.const_base: dict[int, int] = {}
 
     # ------------------------------------------------------------ utilities
 

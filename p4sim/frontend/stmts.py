@@ -103,6 +103,11 @@ class StmtLowerer:
         if not is_const(v):
             raise P4CompileError(s.value.loc, f"{show(s.value)}: Compile-time constant expected")
         c = ir.Constant(s.name, t, v, s.loc)
+        lit = s.value
+        while isinstance(lit, A.CastExpr):
+            lit = lit.operand
+        if isinstance(lit, A.IntExpr) and lit.lit.base != 10:
+            self.ex.const_base[id(c)] = lit.lit.base
         env.scope.declare(s.name, c, s.loc)
         return c
 

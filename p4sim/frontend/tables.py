@@ -18,28 +18,36 @@ from .show import show
 _KINDS = ("exact", "ternary", "lpm", "range", "optional", "selector")
 
 
-def key_name(e: A.Expr) -> str | None:
-    """The match field name p4c generates (frontends/p4/tableKeyNames.cpp)."""
+def int_text(value: int, base: int) -> str:
+    """An integer as p4c prints a constant: in its literal's base, no width."""
+    if value < 0:
+        return "-" + int_text(-value, base)
+    return {16: hex(value), 2: bin(value), 8: f"0o{value:o}"}.get(base, str(value))
+
+
+def key_name(e: A.Expr, constant: Callable[[str], str | None] = lambda _n: None) -> str | None:
+    """The match field name p4c generates (frontends/p4/tableKeyNames.cpp).
+    p4c names keys after constant folding, so a named constant prints as its
+    value: ``constant(name)`` gives that text, or None for other names."""
     if isinstance(e, A.NameExpr):
-        return e.name
+        return constant(e.name) or e.name
     if isinstance(e, A.MemberExpr):
-        base = key_name(e.base)
+        base = key_name(e.base, constant)
         return None if base is None else f"{base}.{e.name}"
     if isinstance(e, A.CallExpr) and isinstance(e.callee, A.MemberExpr) and e.callee.name == "isValid" \
             and not e.args:
-        base = key_name(e.callee.base)
+        base = key_name(e.callee.base, constant)
         return None if base is None else f"{base}.$valid$"
     if isinstance(e, A.IndexExpr):
-        b, i = key_name(e.base), key_name(e.index)
+        b, i = key_name(e.base, constant), key_name(e.index, constant)
         return None if b is None or i is None else f"{b}[{i}]"
     if isinstance(e, A.SliceExpr):
-        b, h, lo = key_name(e.base), key_name(e.hi), key_name(e.lo)
+        b, h, lo = key_name(e.base, constant), key_name(e.hi, constant), key_name(e.lo, constant)
         return None if b is None or h is None or lo is None else f"{b}[{h}:{lo}]"
     if isinstance(e, A.IntExpr):
-        v = e.lit.value
-        return {16: hex(v), 2: bin(v), 8: f"0o{v:o}"}.get(e.lit.base, str(v))
+        return int_text(e.lit.value, e.lit.base)
     if isinstance(e, A.BinaryExpr) and e.op == "&":
-        left, right = key_name(e.left), key_name(e.right)
+        left, right = key_name(e.left, constant), key_name(e.right, constant)
         return None if left is None or right is None else f"{left} & {right}"
     return None
 
@@ -140,7 +148,7 @@ class TableLowerer:
             raise P4CompileError(k.expr.loc, f"{show(k.expr)}: key must have a fixed width, not {e.type}")
         name = anno_string(k.annotations, "name")
         if name is None:
-            name = key_name(k.expr)
+            name = key_name(k.expr, lambda n: self._constant_text(n, env))
             if name is None:
                 raise P4CompileError(k.expr.loc, f"{show(k.expr)}: Complex key expression requires a @name "
                                                  f"annotation")
@@ -149,6 +157,15 @@ class TableLowerer:
         return ir.KeyElement(e, k.match_kind, name, ir_annotations(k.annotations), k.loc)
 
     # --------------------------------------------------------------- actions
+
+    def _constant_text(self, name: str, env: Env) -> str | None:
+        c = env.scope.lookup(name)
+        if not isinstance(c, ir.Constant) or not isinstance(c.value, ir.Const):
+            return None
+        v = c.value
+        if isinstance(v.value, bool) or not isinstance(v.value, int):
+            return None
+        return int_text(fold.numeric(v), self.ex.const_base.get(id(c), 10))
 
     def action_ref(self, r: A.ActionRefAst, env: Env, table: str) -> ir.ActionRef:
         scope = env.scope.root() if r.dot else env.scope

@@ -499,3 +499,15 @@ def test_top_level_extern_instance() -> None:
     assert reg.type.type_args == (ir.BitsType(32),)
     call = stmts(prog)[0].call
     assert isinstance(call.target, ir.ExternRef) and call.target.instance is reg
+
+
+def test_key_names_use_folded_constants() -> None:
+    prog = compile_snippet(
+        globals_="const bit<32> MASK = 0xffff0000; const int HI = 15; const int LO = 8;",
+        ingress_decls="table t { key = { hdr.ipv4.src_addr & MASK: ternary; meta.y[HI:LO]: exact;"
+        " hdr.ipv4.dst_addr & 0x00FF: ternary; } actions = { NoAction; } }",
+        ingress="t.apply();",
+    )
+    assert [k.name for k in prog.table("I.t").keys] == ["hdr.ipv4.src_addr & 0xffff0000", "meta.y[15:8]",
+                                                        "hdr.ipv4.dst_addr & 0xff"]
+    assert [k.width for k in prog.table("I.t").keys] == [32, 8, 32]
