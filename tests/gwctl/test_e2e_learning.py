@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import subprocess
 import sys
 import textwrap
@@ -95,33 +96,45 @@ def _wait(predicate, what: str, timeout: float = 60.0) -> None:
         time.sleep(0.2)
 
 
-def test_frame_on_access_port_is_learned_reported_and_forwarded(tmp_path: Path, vtep_server, namespace):
-    program = compile_program(REPO / "p4src/vtep_gateway.p4", tmp_path / "p4")
-    inventory = tmp_path / "gw.toml"
-    inventory.write_text(INVENTORY)
-    ctl = vtep_server.vtep_ctl
+class Gateway:
+    """p4sim + `gwctl run` in the namespace, the vtep DB outside; frames in and out of the host ends."""
+
+    def __init__(self, tmp_path: Path, vtep_server, namespace: SwitchNamespace) -> None:
+        self.ctl = vtep_server.vtep_ctl
+        self.namespace = namespace
+        self.agent_log = tmp_path / "gwctl.log"
+        program = compile_program(REPO / "p4src/vtep_gateway.p4", tmp_path / "p4")
+        inventory = tmp_path / "gw.toml"
+        inventory.write_text(INVENTORY)
+        namespace.spawn(["p4sim", "run", "--no-p4", "--grpc-server-addr", f"127.0.0.1:{GRPC_PORT}", "-L", "off",
+                         "--cpu-port", "255", *namespace.interface_args()], log_path=str(tmp_path / "p4sim.log"))
+        _wait(lambda: subprocess.run(["ip", "netns", "exec", namespace.name, "bash", "-c",
+                                      f"echo > /dev/tcp/127.0.0.1/{GRPC_PORT}"],
+                                     capture_output=True).returncode == 0, "p4sim listening")
+        namespace.spawn([sys.executable, "-m", "gwctl.cli", "-v", "run", "--db", vtep_server.unix_remote,
+                         "--inventory", str(inventory), "--p4rt", f"127.0.0.1:{GRPC_PORT}",
+                         "--p4info", str(program.p4info), "--device-config", str(program.device_config)],
+                        log_path=str(self.agent_log), env={**os.environ, "PYTHONPATH": str(REPO)})
+        _wait(lambda: "p1" in self.ctl("list-ports", "gw1").split() if "gw1" in self.ctl("list-ps") else False,
+              "agent registered the switch")
+
+    def send(self, from_if: str, data: bytes) -> dict[str, list[bytes]]:
+        proc = self.namespace.exec([sys.executable, "-c", SEND_AND_SNIFF, from_if, data.hex(), "h0,h1,h2"])
+        return {k: [bytes.fromhex(x) for x in v] for k, v in json.loads(proc.stdout).items()}
+
+
+@pytest.fixture
+def gateway(tmp_path: Path, vtep_server, namespace) -> Gateway:
+    return Gateway(tmp_path, vtep_server, namespace)
+
+
+def test_frame_on_access_port_is_learned_reported_and_forwarded(gateway: Gateway):
+    ctl, send, agent_log = gateway.ctl, gateway.send, gateway.agent_log
     ctl("add-ls", "ls1")
     ctl("set", "Logical_Switch", "ls1", "tunnel_key=5001")
-
-    namespace.spawn(["p4sim", "run", "--no-p4", "--grpc-server-addr", f"127.0.0.1:{GRPC_PORT}", "-L", "off",
-                     "--cpu-port", "255", *namespace.interface_args()], log_path=str(tmp_path / "p4sim.log"))
-    _wait(lambda: subprocess.run(["ip", "netns", "exec", namespace.name, "bash", "-c",
-                                  f"echo > /dev/tcp/127.0.0.1/{GRPC_PORT}"], capture_output=True).returncode == 0,
-          "p4sim listening")
-    agent_log = tmp_path / "gwctl.log"
-    namespace.spawn([sys.executable, "-m", "gwctl.cli", "-v", "run", "--db", vtep_server.unix_remote,
-                     "--inventory", str(inventory), "--p4rt", f"127.0.0.1:{GRPC_PORT}",
-                     "--p4info", str(program.p4info), "--device-config", str(program.device_config)],
-                    log_path=str(agent_log), env={**os.environ, "PYTHONPATH": str(REPO)})
-    _wait(lambda: "p1" in ctl("list-ports", "gw1").split() if "gw1" in ctl("list-ps") else False,
-          "agent registered the switch")
     ctl("bind-ls", "gw1", "p1", "0", "ls1")
     ctl("bind-ls", "gw1", "p2", "0", "ls1")
     _wait(lambda: "unknown-dst" in ctl("list-local-macs", "ls1"), "agent realized the bindings")
-
-    def send(from_if: str, data: bytes) -> dict[str, list[str]]:
-        proc = namespace.exec([sys.executable, "-c", SEND_AND_SNIFF, from_if, data.hex(), "h0,h1,h2"])
-        return json.loads(proc.stdout)
 
     # A broadcasts from p1: flooded to p2 only (not back to p1, not to the uplink: no remote VTEP)
     got = send("h1", frame("ff:ff:ff:ff:ff:ff", MAC_A))
@@ -142,6 +155,83 @@ def test_frame_on_access_port_is_learned_reported_and_forwarded(tmp_path: Path, 
            + bytes([198, 18, 0, 254]) + bytes(6) + bytes([198, 18, 0, 1]))
     got = send("h0", arp.ljust(60, b"\0"))
     assert len(got["h0"]) == 1, got
-    reply = bytes.fromhex(got["h0"][0])
+    reply = got["h0"][0]
     assert reply[6:12] == bytes.fromhex("020000000100") and reply[20:22] == b"\x00\x02"
     assert reply[28:32] == bytes([198, 18, 0, 1])
+
+
+UPLINK_MAC, NEXTHOP_MAC = "02:00:00:00:01:00", "02:00:00:00:02:00"
+OUR_IP, HV1, SPOOF = "198.18.0.1", "198.18.1.1", "198.18.9.9"
+MAC_R = "00:00:5e:00:53:71"   # a VM behind hypervisor HV1
+
+
+def _ip(text: str) -> bytes:
+    return bytes(int(x) for x in text.split("."))
+
+
+def _checksum(header: bytes) -> int:
+    total = sum(int.from_bytes(header[i:i + 2], "big") for i in range(0, len(header), 2))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def vxlan(src_ip: str, dst_ip: str, vni: int, inner: bytes) -> bytes:
+    """A VXLAN packet as a hypervisor sends it to us over the underlay."""
+    udp_len = 8 + 8 + len(inner)
+    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0x4000, 64, 17, 0,
+                               _ip(src_ip), _ip(dst_ip)))
+    ip[10:12] = struct.pack("!H", _checksum(bytes(ip)))
+    udp = struct.pack("!HHHH", 49152, 4789, udp_len, 0)
+    return (bytes.fromhex(UPLINK_MAC.replace(":", "") + NEXTHOP_MAC.replace(":", "")) + b"\x08\x00"
+            + bytes(ip) + udp + struct.pack("!B3xI", 0x08, vni << 8) + inner)
+
+
+def parse_vxlan(packet: bytes) -> tuple[str, str, str, int, bytes]:
+    """(outer dst MAC, outer src IP, outer dst IP, VNI, inner frame) of a packet we sent."""
+    assert packet[12:14] == b"\x08\x00" and packet[23] == 17, packet.hex()
+    assert struct.unpack("!H", packet[36:38])[0] == 4789
+    dmac = ":".join(f"{b:02x}" for b in packet[0:6])
+    src, dst = ".".join(map(str, packet[26:30])), ".".join(map(str, packet[30:34]))
+    assert packet[42] == 0x08
+    return dmac, src, dst, int.from_bytes(packet[46:49], "big"), packet[50:]
+
+
+def test_vxlan_to_and_from_a_hypervisor_with_anti_spoofing(gateway: Gateway):
+    ctl, send = gateway.ctl, gateway.send
+    ctl("add-ls", "ls1")
+    ctl("set", "Logical_Switch", "ls1", "tunnel_key=5001")
+    ctl("bind-ls", "gw1", "p1", "0", "ls1")
+    ctl("add-ucast-remote", "ls1", MAC_R, HV1)
+    ctl("add-mcast-remote", "ls1", "unknown-dst", HV1)
+    _wait(lambda: "unknown-dst" in ctl("list-local-macs", "ls1"), "agent realized the bindings")
+
+    # A on p1 -> the VM: VXLAN to HV1 out of the uplink, VNI 5001, the frame untouched inside
+    out = frame(MAC_R, MAC_A)
+    got = _wait_frames(send, "h1", out, "h0")
+    dmac, src, dst, vni, inner = parse_vxlan(got["h0"][0])
+    assert (dmac, src, dst, vni) == (NEXTHOP_MAC, OUR_IP, HV1, 5001)
+    assert inner[:len(out)] == out and got["h2"] == []
+
+    # the VM answers through the tunnel: decapsulated to p1
+    back = frame(MAC_A, MAC_R)
+    got = send("h0", vxlan(HV1, OUR_IP, 5001, back))
+    assert [f[:len(back)] for f in got["h1"]] == [back] and got["h2"] == [], got
+
+    # the same from an address that is not a known VTEP is dropped (anti-spoofing), so is a wrong VNI
+    assert send("h0", vxlan(SPOOF, OUR_IP, 5001, back))["h1"] == []
+    assert send("h0", vxlan(HV1, OUR_IP, 5002, back))["h1"] == []
+
+    # broadcast from p1: flooded to the service node HV1 only (p2 is not bound)
+    got = send("h1", frame("ff:ff:ff:ff:ff:ff", MAC_A))
+    assert got["h2"] == [] and len(got["h0"]) == 1
+    assert parse_vxlan(got["h0"][0])[1:4] == (OUR_IP, HV1, 5001)
+
+
+def _wait_frames(send, from_if: str, data: bytes, expect_on: str, timeout: float = 30.0):
+    """Send until something arrives on `expect_on`: the agent may still be writing the entries."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = send(from_if, data)
+        if got[expect_on] or time.monotonic() > deadline:
+            return got
