@@ -281,6 +281,8 @@ class TableLowerer:
             return ir.KeyMatch("lpm", v, width)
         if kind == "range":
             return ir.KeyMatch("range", v, v)
+        if kind == "optional":
+            return ir.KeyMatch("optional", v)  # the engine's canonical form (P4Runtime's Optional)
         return ir.KeyMatch("exact", v)
 
     def _const(self, x: A.Expr, t: ir.Type, env: Env) -> int:

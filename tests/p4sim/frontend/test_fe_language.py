@@ -325,7 +325,7 @@ def test_entries_priorities_and_lpm_masks() -> None:
     assert not acl.entries_const
     assert [e.priority for e in acl.entries] == [100, 7, None]
     assert acl.entries[0].keys == [ir.KeyMatch("ternary", 0x0A000000, 0xFF000000), ir.KeyMatch("range", 1, 5),
-                                   ir.KeyMatch("exact", 7)]
+                                   ir.KeyMatch("optional", 7)]
     assert acl.entries[2].keys[0] == ir.KeyMatch("ternary", 0x0B000001, 0xFFFFFFFF)
     lpm = prog.table("I.lpm")
     assert [e.keys[0] for e in lpm.entries] == [ir.KeyMatch("lpm", 0x0A000000, 8), ir.KeyMatch("lpm", 0x0B000000, 32),
