@@ -147,6 +147,12 @@ def test_frame_on_access_port_is_learned_reported_and_forwarded(gateway: Gateway
     got = send("h2", frame(MAC_A, MAC_B))
     assert len(got["h1"]) == 1 and got["h2"] == [] and got["h0"] == [], got
     _wait(lambda: MAC_B in ctl("list-local-macs", "ls1"), f"Ucast_Macs_Local for {MAC_B}")
+    # binding counters reach Logical_Binding_Stats (p1 received A's broadcast and sent B's frame)
+    _wait(lambda: "0=" in ctl("get", "Physical_Port", "p1", "vlan_stats"), "stats row")
+    stats = ctl("get", "Physical_Port", "p1", "vlan_stats:0")
+    _wait(lambda: int(ctl("get", "Logical_Binding_Stats", stats, "packets_to_local")) >= 1
+          and int(ctl("get", "Logical_Binding_Stats", stats, "packets_from_local")) >= 1, "binding stats")
+    assert int(ctl("get", "Logical_Binding_Stats", stats, "bytes_to_local")) >= 60
 
     # the underlay router asks for our tunnel IP on the uplink: gwctl answers through packet-in/out
     router_mac = "02:00:00:00:02:00"
