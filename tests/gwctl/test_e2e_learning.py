@@ -147,6 +147,15 @@ def test_frame_on_access_port_is_learned_reported_and_forwarded(gateway: Gateway
     got = send("h2", frame(MAC_A, MAC_B))
     assert len(got["h1"]) == 1 and got["h2"] == [] and got["h0"] == [], got
     _wait(lambda: MAC_B in ctl("list-local-macs", "ls1"), f"Ucast_Macs_Local for {MAC_B}")
+    # A moves to p2 (a VM migrating, a cable moved): the digest reports it again and dmac follows
+    send("h2", frame("ff:ff:ff:ff:ff:ff", MAC_A))
+    mac_c = "00:00:5e:00:53:0c"
+    deadline = time.monotonic() + 60
+    while True:
+        got = send("h1", frame(MAC_A, mac_c))
+        if got["h2"] and not got["h1"] or time.monotonic() > deadline:
+            break
+    assert len(got["h2"]) == 1 and got["h1"] == [] and got["h0"] == [], got
     # binding counters reach Logical_Binding_Stats (p1 received A's broadcast and sent B's frame)
     _wait(lambda: "0=" in ctl("get", "Physical_Port", "p1", "vlan_stats"), "stats row")
     stats = ctl("get", "Physical_Port", "p1", "vlan_stats:0")
