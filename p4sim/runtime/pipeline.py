@@ -139,9 +139,8 @@ def carry_over(old_index: P4InfoIndex, old_sw: Any, new_index: P4InfoIndex, new_
                 for mid, spec in old_sw.profile_members(pname).items():
                     new_sw.profile_member_insert(pname, mid, spec)
                 if new_index.profiles[t.profile_id].with_selector:
-                    for gid, g in old_sw.profile_groups(pname).items():
-                        members, max_size = _group(g)
-                        new_sw.profile_group_insert(pname, gid, members, max_size)
+                    for gid, members in old_sw.profile_groups(pname).items():
+                        new_sw.profile_group_insert(pname, gid, list(members))
         for e in old_sw.table_entries(t.name):
             if not e.is_const:
                 new_sw.table_insert(t.name, e)
@@ -151,15 +150,8 @@ def carry_over(old_index: P4InfoIndex, old_sw: Any, new_index: P4InfoIndex, new_
     for gid, replicas in old_sw.mcast_groups().items():
         new_sw.mcast_group_insert(gid, list(replicas))
     for sid, s in old_sw.clone_sessions().items():
-        replicas = s if isinstance(s, list) else (list(s[0]) if isinstance(s, tuple) else list(s.replicas))
-        new_sw.clone_session_insert(sid, replicas)
+        new_sw.clone_session_insert(sid, list(s.replicas), s.class_of_service, s.packet_length)
     return kept
-
-
-def _group(g) -> tuple[list, int]:
-    if isinstance(g, tuple) and len(g) == 2 and isinstance(g[1], int):
-        return list(g[0]), g[1]
-    return list(g), 0
 
 
 def safe_verify(config: p4r.ForwardingPipelineConfig) -> PipelineConfig:

@@ -118,17 +118,8 @@ def read(ctx: Context, req: p4r.PacketReplicationEngineEntry) -> Iterator[p4r.En
             out = p4r.Entity()
             e = out.packet_replication_engine_entry.clone_session_entry
             e.session_id = s
-            _encode_replicas(_session_replicas(sessions[s]), e.replicas)
+            _encode_replicas(sessions[s].replicas, e.replicas)
             yield out
     else:
         raise InvalidArgument("PacketReplicationEngineEntry read needs a multicast group or clone session")
 
-
-def _session_replicas(s) -> list[Replica]:
-    """The engine's clone_sessions() value: a replica list, or an object or
-    tuple holding one (with class of service and packet length)."""
-    if isinstance(s, list):
-        return s
-    if isinstance(s, tuple):
-        return list(s[0])
-    return list(s.replicas)

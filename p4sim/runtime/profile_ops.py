@@ -112,18 +112,10 @@ def read_groups(ctx: Context, req: p4r.ActionProfileGroup) -> Iterator[p4r.Entit
         for gid in sorted(groups):
             if gid >= HIDDEN_BASE or (req.group_id and gid != req.group_id):
                 continue
-            members, max_size = _group_parts(groups[gid])
-            out = p4r.ActionProfileGroup(action_profile_id=profile.id, group_id=gid, max_size=max_size)
-            for gm in members:
+            out = p4r.ActionProfileGroup(action_profile_id=profile.id, group_id=gid)
+            for gm in groups[gid]:
                 m = out.members.add(member_id=gm.member_id, weight=gm.weight)
                 if gm.watch_port is not None:
                     m.watch_port = codec.encode(gm.watch_port)
             yield p4r.Entity(action_profile_group=out)
 
-
-def _group_parts(g) -> tuple[list[GroupMember], int]:
-    """The engine returns a group as (members, max_size) or as a bare member
-    list; accept both rather than guess."""
-    if isinstance(g, tuple) and len(g) == 2 and isinstance(g[1], int):
-        return list(g[0]), g[1]
-    return list(g), 0
