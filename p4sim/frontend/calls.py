@@ -21,14 +21,13 @@ from .exprs import (
     ExprLowerer,
     FuncR,
     MethodR,
-    TableR,
     TypeRefR,
     is_const,
     is_lvalue,
 )
 from .scope import ExternFuncEntity, ExternTypeEntity, FunctionEntity, TypeVar
 from .show import show
-from .typesys import BIT32, BOOL, INT, VOID, has_typevar, substitute, unify
+from .typesys import BIT32, BOOL, INT, VOID, has_typevar, same_type, substitute, unify
 
 
 class CallLowerer:
@@ -349,7 +348,7 @@ class CallLowerer:
             if not is_lvalue(v):
                 raise P4CompileError(a.loc, f"{show(a.value)}: Read-only value used for out/inout "
                                             f"parameter '{p.name}'")
-            if not isinstance(p.type, TypeVar) and not _same_for_out(v.type, p.type):
+            if not isinstance(p.type, TypeVar) and not same_type(v.type, p.type):
                 raise P4CompileError(a.loc, f"'{show(a.value)}': Cannot unify type '{v.type}' with type "
                                             f"'{p.type}' (argument for {p.direction} parameter '{p.name}')")
             return v
@@ -368,10 +367,4 @@ class CallLowerer:
         return ir.FunctionCall(fn.return_type, e.loc, fn, args)
 
 
-def _same_for_out(a: ir.Type, b: ir.Type) -> bool:
-    from .typesys import same_type
-
-    return same_type(a, b)
-
-
-__all__ = ["CallLowerer", "TableR"]
+__all__ = ["CallLowerer"]

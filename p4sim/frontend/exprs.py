@@ -34,7 +34,7 @@ from .scope import (
     did_you_mean,
 )
 from .show import show
-from .typesys import BIT32, BOOL, ERROR, INT, MATCH_KIND, STRING, VOID, bits, resolve_type, same_type
+from .typesys import BIT32, BOOL, ERROR, INT, MATCH_KIND, STRING, bits, resolve_type, same_type
 
 # --------------------------------------------------------------- references
 
@@ -560,5 +560,5 @@ class ExprLowerer:
 
 __all__ = [
     "ExprLowerer", "Ref", "TypeRefR", "TableR", "ActionR", "InstanceR", "FuncR", "MethodR",
-    "is_lvalue", "is_const", "copy_const", "APPLY_RESULT", "ACTION_RUN", "VOID",
+    "is_lvalue", "is_const", "copy_const", "APPLY_RESULT", "ACTION_RUN",
 ]

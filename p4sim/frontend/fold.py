@@ -11,7 +11,7 @@ from __future__ import annotations
 from p4sim import ir
 from p4sim.errors import P4CompileError
 
-from .typesys import BOOL, INT, bits
+from .typesys import BOOL, INT
 
 
 def to_signed(v: int, w: int) -> int:
@@ -120,8 +120,4 @@ def fold_cast(c: ir.Const, to: ir.Type, loc: ir.SourceLoc) -> ir.Expr:
     return ir.Cast(to, loc, c)
 
 
-def width_of(t: ir.Type) -> int:
-    return t.bit_width()
-
-
-__all__ = ["fold_unary", "fold_binary", "fold_cast", "make", "numeric", "to_signed", "bits"]
+__all__ = ["fold_unary", "fold_binary", "fold_cast", "make", "numeric", "to_signed"]

@@ -185,15 +185,12 @@ class ParserBase:
                     args.append(self.type_arg())
                 self.expect_close_angle()
             base = A.NamedTypeRef(t.loc, t.text, args, dot)
-        while self.at("[") and not self._at_annotation_bracket():
+        while self.at("["):
             lb = self.next()
             size = self.expression()
             self.expect("]")
             base = A.StackTypeRef(lb.loc, base, size)
         return base
-
-    def _at_annotation_bracket(self) -> bool:
-        return False
 
     def type_arg(self) -> A.TypeRef:
         if self.peek().kind == "int":

@@ -8,10 +8,9 @@ from p4sim.errors import P4CompileError
 from . import ast as A
 from .blocks import BlockLowerer
 from .calls import CallLowerer
-from .context import Context, Env, anno, anno_string, ir_annotations
+from .context import Context, Env, anno_string, ir_annotations
 from .exprs import ExprLowerer
 from .scope import (
-    ActionEntity,
     BlockTypeEntity,
     ExternFuncEntity,
     ExternTypeEntity,
@@ -292,4 +291,4 @@ def controller_headers(types: list[ir.Type]) -> dict[str, ir.HeaderType]:
     return out
 
 
-__all__ = ["ProgramLowerer", "ActionEntity", "anno"]
+__all__ = ["ProgramLowerer"]

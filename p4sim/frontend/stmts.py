@@ -7,10 +7,9 @@ from p4sim.errors import P4CompileError
 
 from . import ast as A
 from .context import Env
-from .exprs import ActionR, ExprLowerer, is_const, is_lvalue
+from .exprs import ExprLowerer, is_const, is_lvalue
 from .scope import ActionEntity
 from .show import show
-from .typesys import BOOL
 
 _CALLS = (ir.ActionCall, ir.ExternFunctionCall, ir.ExternMethodCall, ir.FunctionCall, ir.TableApply,
           ir.ControlApply, ir.ParserApply, ir.BuiltinCall)
@@ -177,4 +176,4 @@ class StmtLowerer:
         raise P4CompileError(lab.loc, f"{lab.name}: not an action of table {table.name}")
 
 
-__all__ = ["StmtLowerer", "ActionR", "BOOL"]
+__all__ = ["StmtLowerer"]

@@ -14,6 +14,7 @@ from .context import Context, Env, anno, anno_string, cp_name, ir_annotations
 from .exprs import ExprLowerer, TypeRefR, is_const
 from .scope import ActionEntity
 from .show import show
+from .typesys import fits_width
 
 _KINDS = ("exact", "ternary", "lpm", "range", "optional", "selector")
 
@@ -144,7 +145,7 @@ class TableLowerer:
             raise P4CompileError(k.loc, f"{k.match_kind}: declaration not found (not a match_kind)")
         if k.match_kind not in _KINDS:
             raise P4CompileError(k.loc, f"{k.match_kind}: match kind not supported by v1model")
-        if isinstance(e.type, ir.IntType) or not _has_width(e.type):
+        if isinstance(e.type, ir.IntType) or not fits_width(e.type):
             raise P4CompileError(k.expr.loc, f"{show(k.expr)}: key must have a fixed width, not {e.type}")
         name = anno_string(k.annotations, "name")
         if name is None:
@@ -315,12 +316,4 @@ class TableLowerer:
         return inst
 
 
-def _has_width(t: ir.Type) -> bool:
-    try:
-        t.bit_width()
-    except (TypeError, AttributeError):
-        return False
-    return True
-
-
-__all__ = ["TableLowerer", "key_name", "fold"]
+__all__ = ["TableLowerer", "key_name", "int_text"]

@@ -142,10 +142,6 @@ def unify(param: ir.Type, arg: ir.Type, binding: dict[str, ir.Type]) -> None:
             unify(p, a, binding)
 
 
-def is_header_like(t: ir.Type) -> bool:
-    return isinstance(t, ir.HeaderType | ir.HeaderUnionType)
-
-
 def fits_width(t: ir.Type) -> bool:
     """Types with a fixed bit width (for keys, casts, lookahead)."""
     try:
