@@ -16,7 +16,8 @@ import grpc
 from p4sim import device_config as devcfg_module
 from p4sim.runtime.dataplane import SwitchHolder
 from p4sim.runtime.handlers import add_service
-from p4sim.runtime.service import API_VERSION, P4RuntimeService, ServerState
+from p4sim.runtime.service import API_VERSION, P4RuntimeService
+from p4sim.runtime.state import ServerState
 
 logger = logging.getLogger(__name__)
 

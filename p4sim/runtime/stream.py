@@ -25,7 +25,7 @@ from p4sim.runtime.arbitration import Client
 from p4sim.runtime.handlers import Undecodable
 
 if TYPE_CHECKING:
-    from p4sim.runtime.service import ServerState
+    from p4sim.runtime.state import ServerState
 
 log = logging.getLogger(__name__)
 
