@@ -278,6 +278,12 @@ class Agent:
         inv = self.config.inventory
         plan = compute(db.desired, self.state.learned, inv, self.state.ids, self.state.realized)
         self.state.ids = plan.ids
+        # forget MACs whose binding is gone (unbound VLAN, removed port): they would come back stale
+        ports = db.desired.ports
+        self.state.learned = frozenset(
+            m for m in self.state.learned
+            if (m.port, m.vlan) in plan.ids.binding
+            and m.port in ports and ports[m.port].vlan_bindings.get(m.vlan) == m.logical_switch)
         faults = list(plan.faults)
         if plan.batches:
             log.info("agent: writing %s", dict(summarize(plan.batches)))

@@ -285,7 +285,11 @@ class P4RuntimeTarget:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._switch.__aexit__(None, None, None)
+        try:
+            await self._switch.__aexit__(None, None, None)
+        except (P4ClientError, ConnectionError, OSError) as err:
+            # closing a connection that already failed: the original error is what matters
+            log.info("P4Runtime %s: close: %s", self.address, err)
 
     @property
     def is_primary(self) -> bool:
