@@ -162,6 +162,11 @@ def test_frame_on_access_port_is_learned_reported_and_forwarded(gateway: Gateway
     _wait(lambda: int(ctl("get", "Logical_Binding_Stats", stats, "packets_to_local")) >= 1
           and int(ctl("get", "Logical_Binding_Stats", stats, "packets_from_local")) >= 1, "binding stats")
     assert int(ctl("get", "Logical_Binding_Stats", stats, "bytes_to_local")) >= 60
+    # unbinding p2 withdraws the MACs learned there (A and B), and only those
+    ctl("unbind-ls", "gw1", "p2", "0")
+    _wait(lambda: MAC_A not in ctl("list-local-macs", "ls1") and MAC_B not in ctl("list-local-macs", "ls1"),
+          "MACs of p2 withdrawn")
+    assert "unknown-dst" in ctl("list-local-macs", "ls1")
 
     # the underlay router asks for our tunnel IP on the uplink: gwctl answers through packet-in/out
     router_mac = "02:00:00:00:02:00"
