@@ -14,7 +14,14 @@ import grpc
 from finsy.proto.p4.v1 import p4runtime_pb2 as p4r
 from finsy.proto.p4.v1 import p4runtime_pb2_grpc as p4r_grpc
 
-from p4sim.errors import EngineError, FailedPrecondition, InvalidArgument, NotFound, Unimplemented
+from p4sim.errors import (
+    EngineError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    ResourceExhausted,
+    Unimplemented,
+)
 from p4sim.runtime import pipeline, status
 from p4sim.runtime.arbitration import election_id, request_role
 from p4sim.runtime.handlers import Undecodable
@@ -167,4 +174,22 @@ class P4RuntimeService(p4r_grpc.P4RuntimeServicer):
     # ------------------------------------------------------------- Stream
 
     def StreamChannel(self, request_iterator, context):
-        return StreamSession(self.state, context).run(request_iterator)
+        st = self.state
+        with st.streams_lock:
+            if st.streams >= st.max_streams:
+                refused = ResourceExhausted(
+                    f"too many open streams ({st.streams}); the server keeps workers free for other RPCs"
+                )
+            else:
+                st.streams += 1
+                refused = None
+        if refused is not None:
+            status.abort(context, refused)
+        return self._stream(request_iterator, context)
+
+    def _stream(self, request_iterator, context):
+        try:
+            yield from StreamSession(self.state, context).run(request_iterator)
+        finally:
+            with self.state.streams_lock:
+                self.state.streams -= 1

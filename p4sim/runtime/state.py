@@ -50,6 +50,11 @@ class ServerState:
         self.saved: PipelineConfig | None = None
         self.context: Context | None = None
         self.control = threading.Lock()
+        # Each stream holds a gRPC worker thread; serve() caps them so that
+        # unary calls (Write, Read) always find a free worker.
+        self.max_streams = 1 << 30
+        self.streams = 0
+        self.streams_lock = threading.Lock()
         holder.on_result = self.on_result
 
     # ------------------------------------------------ data plane -> client

@@ -4,6 +4,7 @@ who is told, and what non-primary writers get."""
 from __future__ import annotations
 
 import queue
+import time
 
 import grpc
 from finsy.proto.google.rpc import code_pb2
@@ -202,3 +203,24 @@ def test_deprecated_numeric_role_id_of_1_3_clients(clients):
     assert reply.status.code == code_pb2.OK and reply.role.id == 5
     assert c.write_error(role_id=5).code() == grpc.StatusCode.FAILED_PRECONDITION  # past arbitration
     assert c.write_error(role_id=4).code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_streams_beyond_the_worker_budget_are_refused_and_writes_still_work(server, clients):
+    # The fixture's server has 16 workers: 12 streams, 4 workers kept for unary calls.
+    c = clients()
+    streams = [c.stream() for _ in range(12)]
+    for i, s in enumerate(streams):
+        s.arbitrate(100 + i, device_id=1)
+        s.get("arbitration")
+    extra = c.stream()
+    err = extra.ended()
+    assert err is not None and err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    c.election_id = 111
+    assert c.write_error().code() == grpc.StatusCode.FAILED_PRECONDITION  # served, as primary
+    streams[0].close()
+    deadline = time.monotonic() + 5
+    while server.state.streams >= 12 and time.monotonic() < deadline:  # the close reaches the server
+        time.sleep(0.01)
+    again = c.stream()
+    again.arbitrate(1, device_id=1)
+    assert again.get("arbitration").arbitration.status.code == code_pb2.ALREADY_EXISTS
