@@ -29,7 +29,7 @@ class _Preprocessor(Preprocessor):
         self.errors: list[P4CompileError] = []
 
     def on_error(self, file: str, line: int, msg: str) -> None:
-        self.errors.append(P4CompileError(SourceLoc(file or "<unknown>", line or 0, 1), msg))
+        self.errors.append(P4CompileError(SourceLoc(file or "<unknown>", line or 0, 1), " ".join(msg.split())))
 
     def _where(self) -> SourceLoc | None:
         d = self.lastdirective

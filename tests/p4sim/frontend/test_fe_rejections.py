@@ -203,3 +203,15 @@ def test_bom_crlf_and_lexer_errors_keep_the_callers_file_name(tmp_path: Path) ->
     assert err.loc is not None and err.loc.file == str(path)
     assert (err.loc.line, err.loc.col) == (line_of(src, "1 $ 2"), 20)
     assert "unexpected character '$'" in err.message
+
+
+@pytest.mark.parametrize(("src", "fragment"), [
+    ("#include <core.p4>\n#if 1\nconst bit<8> X = 1;\n", "Unterminated #if 1"),
+    ("#include <core.p4>\n#endif\n", "Misplaced #endif"),
+    ("#include <core.p4>\n#define F(a,b) a+b\nconst bit<8> X = F(1);\n", "Macro F requires 2 arguments"),
+])
+def test_preprocessor_errors(src: str, fragment: str) -> None:
+    with pytest.raises(P4CompileError) as info:
+        compile_source(src, "pp.p4")
+    assert info.value.loc is not None and info.value.loc.file == "pp.p4"
+    assert info.value.message.startswith(fragment) and "\n" not in info.value.message
