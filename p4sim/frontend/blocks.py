@@ -13,7 +13,7 @@ from p4sim.errors import P4CompileError
 
 from . import ast as A
 from .calls import CallLowerer
-from .context import Context, Env, cp_name, ir_annotations
+from .context import Context, Env, cp_name, from_target_library, ir_annotations
 from .exprs import ExprLowerer, is_const
 from .scope import ActionEntity, BlockTypeEntity, ExternTypeEntity, Scope
 from .show import show
@@ -123,6 +123,9 @@ class BlockLowerer:
 
     def extern_instance(self, decl: A.ExternDecl, ref: A.NamedTypeRef, args: list[A.Arg], env: Env, name: str,
                         cp: str, annos: list[A.Anno], loc: ir.SourceLoc) -> ir.ExternInstance:
+        if not from_target_library(decl.loc):
+            raise P4CompileError(loc, f"{name}: extern {decl.name} is not implemented by the v1model target "
+                                      f"(BMv2 simple_switch runs only the externs of v1model.p4 and core.p4)")
         targs = tuple(self.ex.resolve_type(a, env.scope) for a in ref.args)
         if targs and len(targs) != len(decl.type_params):
             raise P4CompileError(ref.loc, f"{ref.name}: expected {len(decl.type_params)} type arguments, "

@@ -14,7 +14,7 @@ from p4sim import ir
 from p4sim.errors import P4CompileError
 
 from . import ast as A
-from .context import Context, Env, anno, ir_annotations
+from .context import Context, Env, anno, from_target_library, ir_annotations
 from .exprs import (
     APPLY_RESULT,
     ActionR,
@@ -165,6 +165,9 @@ class CallLowerer:
     def _extern_function(self, name: str, ent: ExternFuncEntity, e: A.CallExpr, env: Env,
                          text: str) -> ir.Expr:
         decl = self._pick(ent.overloads, e, text)
+        if not from_target_library(decl.loc):
+            raise P4CompileError(e.loc, f"{text}: extern function {name} is not implemented by the v1model target "
+                                        f"(BMv2 simple_switch runs only the externs of v1model.p4 and core.p4)")
         args, binding, params = self.bind_ast_params(decl.params, decl.type_params, e.type_args, e.args, env,
                                                      e.loc, text, {})
         if name == "static_assert":

@@ -8,6 +8,7 @@ be checked) and the control-plane path of the enclosing instance.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 
 from p4sim import ir
@@ -55,6 +56,14 @@ class Env:
 
     def child(self, kind: str | None = None, **kw: object) -> Env:
         return replace(self, scope=Scope(self.scope), kind=kind or self.kind, **kw)
+
+
+def from_target_library(loc: ir.SourceLoc) -> bool:
+    """Whether a declaration comes from our core.p4 / v1model.p4, i.e. is
+    something BMv2 simple_switch implements."""
+    from .preprocess import P4INCLUDE
+
+    return os.path.abspath(loc.file).startswith(P4INCLUDE + os.sep)
 
 
 def anno(annos: list[A.Anno], name: str) -> A.Anno | None:

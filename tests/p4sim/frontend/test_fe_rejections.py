@@ -215,3 +215,11 @@ def test_preprocessor_errors(src: str, fragment: str) -> None:
         compile_source(src, "pp.p4")
     assert info.value.loc is not None and info.value.loc.file == "pp.p4"
     assert info.value.message.startswith(fragment) and "\n" not in info.value.message
+
+
+def test_user_externs_are_not_runnable_on_v1model() -> None:
+    with pytest.raises(P4CompileError, match="extern my_box is not implemented by the v1model target"):
+        compile_source(program(globals_="extern my_box { my_box(); void poke(); }",
+                               ingress_decls="my_box() b;", ingress="b.poke();"), "ext.p4")
+    with pytest.raises(P4CompileError, match="extern function frob is not implemented"):
+        compile_source(program(globals_="extern void frob(in bit<8> x);", ingress="frob(meta.x);"), "ext.p4")
