@@ -410,6 +410,8 @@ class ExprLowerer:
             raise P4CompileError(e.loc, f"{show(e)}: - cannot be applied to an operand of type {t}")
         if isinstance(v, ir.Const):
             return fold.fold_unary(e.op, v, e.loc)
+        if isinstance(t, ir.IntType):
+            raise P4CompileError(e.loc, f"{show(e)}: could not infer a width: cast the operand to bit<N> or int<N>")
         return ir.Unary(t, e.loc, e.op, v)
 
     def _BinaryExpr(self, e: A.BinaryExpr, env: Env) -> ir.Expr:
@@ -466,6 +468,8 @@ class ExprLowerer:
                 result = t
         if isinstance(left, ir.Const) and isinstance(right, ir.Const):
             return fold.fold_binary(op, left, right, result, loc)
+        if isinstance(left.type, ir.IntType):
+            raise P4CompileError(loc, f"{text}: could not infer a width: cast an operand to bit<N> or int<N>")
         return ir.Binary(result, loc, op, left, right)
 
     def unify_operands(self, left: ir.Expr, right: ir.Expr, loc: ir.SourceLoc,

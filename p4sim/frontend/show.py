@@ -40,13 +40,13 @@ def show(e: A.Expr | None) -> str:
     if isinstance(e, A.SliceExpr):
         return f"{show(e.base)}[{show(e.hi)}:{show(e.lo)}]"
     if isinstance(e, A.UnaryExpr):
-        return f"{e.op}{show(e.operand)}"
+        return f"{e.op}{_operand(e.operand)}"
     if isinstance(e, A.BinaryExpr):
-        return f"{show(e.left)} {e.op} {show(e.right)}"
+        return f"{_operand(e.left)} {e.op} {_operand(e.right)}"
     if isinstance(e, A.CastExpr):
-        return f"({show_type(e.type)}){show(e.operand)}"
+        return f"({show_type(e.type)}){_operand(e.operand)}"
     if isinstance(e, A.MuxExpr):
-        return f"{show(e.cond)} ? {show(e.then)} : {show(e.otherwise)}"
+        return f"{_operand(e.cond)} ? {_operand(e.then)} : {_operand(e.otherwise)}"
     if isinstance(e, A.CallExpr):
         targs = f"<{', '.join(show_type(t) for t in e.type_args)}>" if e.type_args else ""
         args = ", ".join((f"{a.name} = " if a.name else "") + show(a.value) for a in e.args)
@@ -64,3 +64,10 @@ def show(e: A.Expr | None) -> str:
     if isinstance(e, A.TupleKeyset):
         return "(" + ", ".join(show(x) for x in e.elements) + ")"
     return "<expr>"
+
+
+def _operand(e: A.Expr) -> str:
+    """An operand, parenthesized when it is itself an operation, so the text
+    reads with the grouping the parser gave it."""
+    text = show(e)
+    return f"({text})" if isinstance(e, A.BinaryExpr | A.MuxExpr | A.CastExpr) else text

@@ -223,3 +223,11 @@ def test_user_externs_are_not_runnable_on_v1model() -> None:
                                ingress_decls="my_box() b;", ingress="b.poke();"), "ext.p4")
     with pytest.raises(P4CompileError, match="extern function frob is not implemented"):
         compile_source(program(globals_="extern void frob(in bit<8> x);", ingress="frob(meta.x);"), "ext.p4")
+
+
+def test_int_arithmetic_without_a_width_is_rejected() -> None:
+    src = program(ingress="        meta.x = (bit<8>)((meta.y == 1 ? 1 : 2) + (meta.y == 2 ? 3 : 4));")
+    with pytest.raises(P4CompileError) as info:
+        compile_source(src, "w.p4")
+    assert info.value.message == ("((meta.y == 1) ? 1 : 2) + ((meta.y == 2) ? 3 : 4): could not infer a width: "
+                                  "cast an operand to bit<N> or int<N>")
