@@ -123,8 +123,9 @@ class NoTrafficCrossesLogicalSwitches(VtepGatewayTest):
             return frame, self.unicast(src, dst, frame), "delivered"
         if choice < 0.6:  # a MAC of another switch, broadcast or unknown: flood in this switch only
             dmac = rng.choice([rng.choice(others).mac, BROADCAST, host_mac(0xF000 + i)])
-            if any(h.mac == dmac for h in ls_hosts):  # shared MAC: it is known here too
-                dst = next(h for h in ls_hosts if h.mac == dmac)
+            known = [h for h in ls_hosts + [src] if h.mac == dmac]
+            if known:  # a MAC that exists in two switches is known here too (maybe the sender's own)
+                dst = known[0]
                 frame = tenant_udp(dmac, src.mac, ip_src=src.ip, ip_dst=payload_ip, sport=i)
                 return frame, self.unicast(src, dst, frame), "delivered"
             frame = tenant_udp(dmac, src.mac, ip_src=src.ip, ip_dst=payload_ip, sport=i)
