@@ -73,10 +73,11 @@ def fold_binary(op: str, a: ir.Const, b: ir.Const, result: ir.Type, loc: ir.Sour
     if op == ">>":
         return make(t, x >> y, loc)
     if op in ("/", "%"):
-        if y == 0:
-            raise P4CompileError(loc, "Division by zero")
+        what = "Division" if op == "/" else "Modulo"
         if x < 0 or y < 0:
-            raise P4CompileError(loc, f"{op}: operands must be positive")
+            raise P4CompileError(loc, f"{what} is not defined for negative numbers")
+        if y == 0:
+            raise P4CompileError(loc, f"{what} by zero")
         return make(t, x // y if op == "/" else x % y, loc)
     if op in ("|+|", "|-|"):
         r = x + y if op == "|+|" else x - y

@@ -231,3 +231,17 @@ def test_int_arithmetic_without_a_width_is_rejected() -> None:
         compile_source(src, "w.p4")
     assert info.value.message == ("((meta.y == 1) ? 1 : 2) + ((meta.y == 2) ? 3 : 4): could not infer a width: "
                                   "cast an operand to bit<N> or int<N>")
+
+
+@pytest.mark.parametrize(("expr", "message"), [("8w7 / 0", "Division by zero"), ("8w7 % 0", "Modulo by zero"),
+                                               ("-7 / 2", "Division is not defined for negative numbers")])
+def test_constant_division_errors(expr: str, message: str) -> None:
+    with pytest.raises(P4CompileError, match=message):
+        compile_source(program(ingress=f"        meta.x = {expr};"), "div.p4")
+
+
+def test_runtime_division_of_unsigned_values_is_allowed() -> None:
+    from fe_helpers import compile_snippet, stmts
+
+    (s,) = stmts(compile_snippet(ingress="meta.x = meta.x / 8w3 + meta.x % 8w3;"))
+    assert s.rhs.left.op == "/" and s.rhs.right.op == "%"
