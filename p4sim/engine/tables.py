@@ -186,6 +186,16 @@ def _denormalize(kinds: list[str], widths: list[int], key: tuple) -> tuple[KeyMa
     return tuple(out)
 
 
+def _remove_identical(items: list, item: object) -> None:
+    """list.remove by identity: entries compare by value, and only this very
+    object may leave the index."""
+    for i, x in enumerate(items):
+        if x is item:
+            del items[i]
+            return
+    raise KeyError("entry missing from the lookup index")
+
+
 class TableState:
     """Entries, default action and lookup structures of one table.
 
@@ -335,15 +345,17 @@ class TableState:
         if entry.meter is None:
             new.meter = old.meter
         self.entries[(norm, prio)] = new
-        self._rebuild()
+        self._remove_from_index(old)
+        self._add_to_index(new)
 
     def delete(self, keys: tuple[KeyMatch, ...], priority: int = 0) -> None:
         if self.is_const:
             raise PermissionDenied(f"table {self.name} is const")
         norm, prio = self._key_id(keys, priority)
-        if self.entries.pop((norm, prio), None) is None:
+        old = self.entries.pop((norm, prio), None)
+        if old is None:
             raise NotFound(f"table {self.name}: no such entry to delete")
-        self._rebuild()
+        self._remove_from_index(old)
 
     def find(self, keys: tuple[KeyMatch, ...], priority: int = 0) -> Entry:
         norm, prio = self._key_id(keys, priority)
@@ -426,6 +438,34 @@ class TableState:
             lst.sort(key=lambda x: (-x.priority, x.seq))
         if rebuild:
             return
+
+    def _remove_from_index(self, e: Entry) -> None:
+        """Undo ``_add_to_index`` for one entry, so that MODIFY and DELETE
+        cost what INSERT costs instead of a rebuild of the whole table."""
+        if not self.needs_priority and self.lpm_pos < 0:
+            del self._exact[e.keys]
+        elif self.lpm_pos >= 0:
+            pos = self.lpm_pos
+            plen = e.keys[pos][1]
+            masked = tuple(k[0] if i == pos else k for i, k in enumerate(e.keys))
+            d = self._lpm[plen]
+            del d[masked]
+            if not d:
+                del self._lpm[plen]
+                self._lpm_lens = sorted(self._lpm, reverse=True)
+        elif self.has_range:
+            _remove_identical(self._sorted, e)
+        else:
+            form = self._match_form(e.keys)
+            masks = tuple(m for _, m in form)
+            values = tuple(v for v, _ in form)
+            d = self._groups[masks]
+            lst = d[values]
+            _remove_identical(lst, e)
+            if not lst:
+                del d[values]
+                if not d:
+                    del self._groups[masks]
 
     def _match_form(self, keys: tuple) -> tuple[tuple[int, int | None], ...]:
         """(value, mask) per key for priority tables: exact keys get mask
