@@ -21,6 +21,7 @@ class Anno:
     name: str
     tokens: list[Token] | None  # None: written without parentheses
     loc: SourceLoc = NOWHERE
+    structured: bool = False  # @name[...]: P4Info puts those in structured_annotations
 
 
 # ------------------------------------------------------------------------ types

@@ -127,6 +127,8 @@ def anno_body_text(name: str, tokens: list) -> str:
 def ir_annotations(annos: list[A.Anno]) -> tuple[ir.Annotation, ...]:
     out = []
     for a in annos:
+        if a.structured:
+            continue  # not representable in ir.Annotation; P4Info keeps them apart (see README)
         if a.tokens is None:
             out.append(ir.Annotation(a.name, None, None))
             continue

@@ -103,8 +103,8 @@ class ParserBase:
                 out.append(A.Anno(name_tok.text, body, at.loc))
             elif self.at("["):
                 self.next()
-                self._balanced("]")
-                out.append(A.Anno(name_tok.text, [], at.loc))
+                body = self._balanced("]")
+                out.append(A.Anno(name_tok.text, body, at.loc, structured=True))
             elif self.at("("):
                 self.next()
                 body = self._balanced(")")

@@ -511,3 +511,9 @@ def test_key_names_use_folded_constants() -> None:
     assert [k.name for k in prog.table("I.t").keys] == ["hdr.ipv4.src_addr & 0xffff0000", "meta.y[15:8]",
                                                         "hdr.ipv4.dst_addr & 0xff"]
     assert [k.width for k in prog.table("I.t").keys] == [32, 8, 32]
+
+
+def test_structured_annotations_are_parsed_and_kept_out_of_the_ir() -> None:
+    prog = compile_snippet(ingress_decls='@anno[k=1, j="x"] @plain(2) action a() {}'
+                           " table t { key = { meta.x: exact; } actions = { a; } }", ingress="t.apply();")
+    assert [str(x) for x in prog.action("I.a").annotations] == ["@plain(2)"]
