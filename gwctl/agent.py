@@ -139,6 +139,7 @@ class Agent:
         self._stop = asyncio.Event()
         self._learn_queue: asyncio.Queue[LearnedMac] = asyncio.Queue()
         self._written: dict[str, Any] = {}
+        self._db_generation = 0
 
     async def _db_call(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._db_thread, fn, *args)
@@ -162,7 +163,7 @@ class Agent:
             while not await self._db_call(self._poll_synced):
                 if self._stop.is_set():
                     return
-            await self._db_call(db.register_switch, inv.tunnel_ips, (), sorted(inv.access_ports))
+            await self._register()
             backoff = 0.5
             while not self._stop.is_set():
                 try:
@@ -205,6 +206,15 @@ class Agent:
                 await asyncio.gather(*tasks, return_exceptions=True)
             for task in done:
                 task.result()   # a failure of either (digest stream or loop) surfaces here
+
+    async def _register(self) -> None:
+        """Our Physical_Switch and ports; again after every DB resync (the server may have been reset)."""
+        db = self._db
+        assert db is not None
+        inv = self.config.inventory
+        await self._db_call(db.register_switch, inv.tunnel_ips, (), sorted(inv.access_ports))
+        self._db_generation = db.generation
+        self._written.clear()   # what we wrote before may be gone too
 
     def _poll_synced(self) -> bool:
         """(DB thread) wait a little for the initial dump; True once the database is in."""
@@ -253,6 +263,10 @@ class Agent:
                 await target.enable_digest(p4.MAC_LEARN_DIGEST)   # only the primary may configure it
                 self.state.realized = frozenset(await target.read_entries())  # the old primary may have written
             self.state.primary = True
+            if db.generation != self._db_generation and db.synced:
+                log.info("agent: vtep DB resynchronized; registering and rewriting discovered state")
+                await self._register()
+                dirty = True
             if dirty:
                 await self._sync(target)
                 dirty = False

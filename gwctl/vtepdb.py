@@ -101,6 +101,8 @@ class VtepDb:
         self._resync_pending = True
         self._ever_synced = False
         self._pending: list[Change] = []
+        self.generation = 0
+        """Completed (re)synchronizations: a change means the server may have lost what we wrote."""
         self._idl = _Idl(remote, helper, probe_interval_ms, self._on_row, self._on_restart)
         self._idl._session.reconnect.set_backoff(250, max_backoff_ms)
 
@@ -136,6 +138,7 @@ class VtepDb:
             self.index.retain(present)
             self._resync_pending = False
             self._ever_synced = True
+            self.generation += 1
         self._pending += self.index.flush()
 
     def run(self) -> list[Change]:

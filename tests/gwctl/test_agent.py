@@ -162,3 +162,38 @@ def test_backup_agent_waits_then_takes_over(vtep_server, p4sim, program):
             await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 30)
 
     asyncio.run(scenario())
+
+
+def test_agent_registers_again_after_the_database_is_reset(vtep_server, p4sim, program):
+    pipeline = Pipeline(program.p4info, program.device_config)
+    cfg = AgentConfig(vtep_server.unix_remote, p4sim.address, INV, pipeline, stats_interval=60)
+    ctl = vtep_server.vtep_ctl
+
+    async def scenario() -> None:
+        agent = Agent(cfg)
+        task = asyncio.create_task(agent.run())
+        try:
+            await _wait(lambda: agent.state.syncs >= 1, "first sync")
+            await asyncio.to_thread(ctl, "add-ls", "ls1")
+            await asyncio.to_thread(ctl, "set", "Logical_Switch", "ls1", "tunnel_key=5001")
+            await asyncio.to_thread(ctl, "bind-ls", "gw1", "p1", "10", "ls1")
+            await _wait(lambda: any(e.table == p4.PORT_VLAN_TO_LS for e in agent.state.realized), "bound")
+            # the operator restores an empty database: our switch must come back, the binding must go
+            await asyncio.to_thread(vtep_server.stop)
+            vtep_server.db_path.unlink()
+            await asyncio.to_thread(vtep_server.start)
+            await _wait(lambda: ctl("list-ports", "gw1").split() == ["p1", "p2", "p3"]
+                        if "gw1" in ctl("list-ps") else False, "switch registered again")
+            await _wait(lambda: not any(e.table == p4.PORT_VLAN_TO_LS for e in agent.state.realized),
+                        "binding removed from the switch")
+            # and it follows the new database
+            await asyncio.to_thread(ctl, "add-ls", "ls2")
+            await asyncio.to_thread(ctl, "set", "Logical_Switch", "ls2", "tunnel_key=6001")
+            await asyncio.to_thread(ctl, "bind-ls", "gw1", "p2", "0", "ls2")
+            await _wait(lambda: "unknown-dst" in ctl("list-local-macs", "ls2"), "Mcast_Macs_Local in the new DB")
+            assert not task.done()
+        finally:
+            agent.stop()
+            await asyncio.wait_for(task, 30)
+
+    asyncio.run(scenario())
