@@ -321,7 +321,9 @@ class Parser(StmtParser):
         while not self.accept("}"):
             lannos = self.annotations()
             if self.peek().kind == "ident" and self.peek().text == "apply" and self.at("{", 1):
-                self.next()
+                kw = self.next()
+                if apply_block is not None:
+                    raise P4CompileError(kw.loc, f"control {name.text} has more than one apply block")
                 apply_block = self.block()
                 continue
             local.append(self.local_decl(lannos, in_control=True))

@@ -245,3 +245,9 @@ def test_runtime_division_of_unsigned_values_is_allowed() -> None:
 
     (s,) = stmts(compile_snippet(ingress="meta.x = meta.x / 8w3 + meta.x % 8w3;"))
     assert s.rhs.left.op == "/" and s.rhs.right.op == "%"
+
+
+def test_two_apply_blocks() -> None:
+    src = program(ingress_decls="apply { }")
+    with pytest.raises(P4CompileError, match="control I has more than one apply block"):
+        compile_source(src, "two.p4")
