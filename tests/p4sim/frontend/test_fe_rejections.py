@@ -114,6 +114,26 @@ CASES: list[tuple[str, dict[str, str], str, int | None, str]] = [
     ("two_lpm_keys",
      {"ingress_decls": "table t { key = { meta.x: lpm; meta.y: lpm; } actions = { NoAction; } }"},
      "table t", 7, "Multiple LPM keys"),
+    ("tableonly_as_default",
+     {"ingress_decls": "action a() {}\ntable t { key = { meta.x: exact; } actions = { @tableonly a; NoAction; } "
+                       "default_action = a(); }"}, "default_action = a()", None,
+     "an action annotated @tableonly cannot be the default action"),
+    ("defaultonly_in_entry",
+     {"ingress_decls": "action a() {}\ntable t { key = { meta.x: exact; } actions = { @defaultonly a; NoAction; } "
+                       "const entries = { 1: a(); } }"}, "1: a()", None,
+     "action annotated @defaultonly cannot be used in an entry"),
+    ("default_label_not_last", {"ingress": "        switch (meta.x) { default: { } 1: { } }"}, "switch (meta.x)", 27,
+     "default label must be the last switch label"),
+    ("duplicate_switch_label", {"ingress": "        switch (meta.x) { 1: { } 1: { } }"}, "switch (meta.x)", 34,
+     "duplicate switch label"),
+    ("function_missing_return", {"globals_": "bit<8> f(in bit<8> a) { if (a > 1) { return a; } }"},
+     "bit<8> f(", 8, "function does not return a value on all paths"),
+    ("keyset_arity",
+     {"parser_body": "state start { pkt.extract(hdr.ethernet); transition select(hdr.ethernet.ether_type) { "
+                     "(1, 2): accept; } }"}, "(1, 2): accept", None, "2 values for 1 select keys"),
+    ("entry_arity",
+     {"ingress_decls": "action a() {}\ntable t { key = { meta.x: exact; meta.y: exact; } actions = { a; } "
+                       "const entries = { 1: a(); } }"}, "1: a()", None, "1 key values for table t, which has 2 keys"),
     ("bad_character", {"ingress": "        meta.x = 1 $ 2;"}, "1 $ 2", 20, "unexpected character '$'"),
 ]
 
