@@ -51,10 +51,12 @@ from gwctl.reconcile import Batch, Entry, apply, reconcile, summarize
 from gwctl.translate import Ids, learned_from_digest, recover_ids, recover_learned, translate
 from gwctl.underlay_arp import arp_reply
 from gwctl.validate import validate
-from gwctl.vtepdb import VtepDb
+from gwctl.vtepdb import VtepDb, VtepDbError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+RETRY_DELAY = 2.0
+"""Seconds before retrying writes that failed (P4Runtime refusals, database away)."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ class Agent:
         self._learn_queue: asyncio.Queue[LearnedMac] = asyncio.Queue()
         self._written: dict[str, Any] = {}
         self._db_generation = 0
+        self._retry_at: float | None = None
 
     async def _db_call(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._db_thread, fn, *args)
@@ -265,7 +268,13 @@ class Agent:
             self.state.primary = True
             if db.generation != self._db_generation and db.synced:
                 log.info("agent: vtep DB resynchronized; registering and rewriting discovered state")
-                await self._register()
+                try:
+                    await self._register()
+                except VtepDbError as exc:
+                    log.warning("agent: registration failed, will retry: %s", exc)
+                dirty = True
+            if self._retry_at is not None and time.monotonic() >= self._retry_at:
+                self._retry_at = None
                 dirty = True
             if dirty:
                 await self._sync(target)
@@ -309,6 +318,7 @@ class Agent:
                 self.state.realized = apply(self.state.realized, err.applied)
                 self.state.last_error = str(err)
                 faults += write_failure_faults(inv.switch_name, err.failures)
+                self._retry_at = time.monotonic() + RETRY_DELAY   # e.g. a full table may drain
         new_faults = tuple(sorted(set(faults)))
         for fault in sorted(set(new_faults) - set(self.state.faults)):
             log.warning("fault: %s", fault)
@@ -321,10 +331,19 @@ class Agent:
         await self._write_once("mcast_local", plan.mcast_local, db.write_mcast_local)
 
     async def _write_once(self, what: str, value: Any, write: Callable[[Any], None]) -> None:
-        """Write discovered state only when it changed since the last successful write."""
+        """Write discovered state only when it changed since the last successful write.
+
+        A database that is away (restarting, unreachable) is not an agent
+        failure: the write is retried later and the switch keeps forwarding.
+        """
         if self._written.get(what) == value:
             return
-        await self._db_call(write, value)
+        try:
+            await self._db_call(write, value)
+        except VtepDbError as exc:
+            log.warning("agent: %s not written, will retry: %s", what, exc)
+            self._retry_at = time.monotonic() + RETRY_DELAY
+            return
         self._written[what] = value
 
     async def _stats(self, target: P4RuntimeTarget) -> None:

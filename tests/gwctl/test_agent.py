@@ -166,7 +166,8 @@ def test_backup_agent_waits_then_takes_over(vtep_server, p4sim, program):
 
 def test_agent_registers_again_after_the_database_is_reset(vtep_server, p4sim, program):
     pipeline = Pipeline(program.p4info, program.device_config)
-    cfg = AgentConfig(vtep_server.unix_remote, p4sim.address, INV, pipeline, stats_interval=60)
+    # stats every 0.3 s: writes happen while the database is away, and must not kill the agent
+    cfg = AgentConfig(vtep_server.unix_remote, p4sim.address, INV, pipeline, stats_interval=0.3)
     ctl = vtep_server.vtep_ctl
 
     async def scenario() -> None:
@@ -180,6 +181,8 @@ def test_agent_registers_again_after_the_database_is_reset(vtep_server, p4sim, p
             await _wait(lambda: any(e.table == p4.PORT_VLAN_TO_LS for e in agent.state.realized), "bound")
             # the operator restores an empty database: our switch must come back, the binding must go
             await asyncio.to_thread(vtep_server.stop)
+            await asyncio.sleep(1.5)
+            assert not task.done()
             vtep_server.db_path.unlink()
             await asyncio.to_thread(vtep_server.start)
             await _wait(lambda: ctl("list-ports", "gw1").split() == ["p1", "p2", "p3"]
