@@ -13,6 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 SUITES = {
     "smoke": (REPO / "p4src" / "examples" / "l2_table.p4", REPO / "ptf" / "tests" / "smoke"),
+    "vtep_gateway": (REPO / "p4src" / "vtep_gateway.p4", REPO / "ptf" / "tests" / "vtep_gateway"),
 }
 
 
