@@ -12,7 +12,6 @@ from p4sim import ir
 from p4sim.errors import P4CompileError
 
 from . import ast as A
-from .calls import CallLowerer
 from .context import Context, Env, cp_name, from_target_library, ir_annotations
 from .exprs import ExprLowerer, is_const
 from .scope import ActionEntity, BlockTypeEntity, ExternTypeEntity, Scope
@@ -22,10 +21,9 @@ from .tables import TableLowerer
 
 
 class BlockLowerer:
-    def __init__(self, ctx: Context, ex: ExprLowerer, calls: CallLowerer, st: StmtLowerer):
+    def __init__(self, ctx: Context, ex: ExprLowerer, st: StmtLowerer):
         self.ctx = ctx
         self.ex = ex
-        self.calls = calls
         self.st = st
         self.tables = TableLowerer(ctx, ex, self.inplace_instance)
         self._active: list[str] = []
@@ -113,8 +111,8 @@ class BlockLowerer:
             if isinstance(decl, A.ParserDecl) and env.kind != "parser":
                 raise P4CompileError(d.loc, f"{d.name}: a parser can only be instantiated in a parser")
             path = cp_name(env.path, d.name, d.annotations)
-            sub = self.control(decl, path, d.args, env, d.annotations) if isinstance(decl, A.ControlDecl) \
-                else self.parser(decl, path, d.args, env, d.annotations)
+            sub = self.control(decl, path, d.args, env) if isinstance(decl, A.ControlDecl) \
+                else self.parser(decl, path, d.args, env)
             env.scope.declare(d.name, sub, d.loc)
             return sub
         if ent is None:
@@ -162,8 +160,7 @@ class BlockLowerer:
 
     # ------------------------------------------------------------ controls
 
-    def control(self, d: A.ControlDecl, path: str, args: list[A.Arg], outer: Env,
-                annos: list[A.Anno]) -> ir.ControlInstance:
+    def control(self, d: A.ControlDecl, path: str, args: list[A.Arg], outer: Env) -> ir.ControlInstance:
         if d.name in self._active:
             raise P4CompileError(d.loc, f"{d.name}: recursive instantiation")
         self._active.append(d.name)
@@ -211,8 +208,7 @@ class BlockLowerer:
 
     # ------------------------------------------------------------- parsers
 
-    def parser(self, d: A.ParserDecl, path: str, args: list[A.Arg], outer: Env,
-               annos: list[A.Anno]) -> ir.ParserInstance:
+    def parser(self, d: A.ParserDecl, path: str, args: list[A.Arg], outer: Env) -> ir.ParserInstance:
         if d.name in self._active:
             raise P4CompileError(d.loc, f"{d.name}: recursive instantiation")
         self._active.append(d.name)

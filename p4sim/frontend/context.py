@@ -52,7 +52,6 @@ class Env:
     kind: str
     path: str = ""
     return_type: ir.Type | None = None
-    in_table_action: bool = False
 
     def child(self, kind: str | None = None, **kw: object) -> Env:
         return replace(self, scope=Scope(self.scope), kind=kind or self.kind, **kw)

@@ -32,7 +32,7 @@ class ProgramLowerer:
         self.calls = CallLowerer(self.ctx, self.ex)
         self.ex.calls = self.calls  # type: ignore[assignment]
         self.st = StmtLowerer(self.ex)
-        self.blocks = BlockLowerer(self.ctx, self.ex, self.calls, self.st)
+        self.blocks = BlockLowerer(self.ctx, self.ex, self.st)
         self.calls.lower_function = self.function  # type: ignore[assignment]
         self.env = Env(self.ctx.root, "global")
 
@@ -185,9 +185,9 @@ class ProgramLowerer:
             if d.is_type_only or d.name in used or d.type_params or d.ctor_params:
                 continue
             if isinstance(d, A.ControlDecl):
-                self.blocks.control(d, d.name, [], self.env, [])
+                self.blocks.control(d, d.name, [], self.env)
             else:
-                self.blocks.parser(d, d.name, [], self.env, [])
+                self.blocks.parser(d, d.name, [], self.env)
         del self.ctx.actions[saved[0]:]
         del self.ctx.tables[saved[1]:]
         del self.ctx.externs[saved[2]:]
@@ -247,9 +247,9 @@ class ProgramLowerer:
         path = anno_string(decl.annotations, "name") or decl.name
         path = path.lstrip(".")
         if isinstance(decl, A.ControlDecl):
-            inst: object = self.blocks.control(decl, path, x.args, self.env, [])
+            inst: object = self.blocks.control(decl, path, x.args, self.env)
         else:
-            inst = self.blocks.parser(decl, path, x.args, self.env, [])
+            inst = self.blocks.parser(decl, path, x.args, self.env)
         self._check_arch_params(role, decl, inst, x.loc)
         return inst
 

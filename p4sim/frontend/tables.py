@@ -80,7 +80,7 @@ class TableLowerer:
         keys = [self.key(k, env) for k in props["key"].value] if "key" in props else []  # type: ignore[union-attr]
         if "actions" not in props:
             raise P4CompileError(d.loc, f"table {d.name} does not have an actions property")
-        actions = [self.action_ref(r, env, d.name) for r in props["actions"].value]  # type: ignore[union-attr]
+        actions = [self.action_ref(r, env) for r in props["actions"].value]  # type: ignore[union-attr]
         seen: set[int] = set()
         for r, ast_ref in zip(actions, props["actions"].value, strict=True):  # type: ignore[arg-type]
             if id(r.action) in seen:
@@ -168,7 +168,7 @@ class TableLowerer:
             return None
         return int_text(fold.numeric(v), self.ex.const_base.get(id(c), 10))
 
-    def action_ref(self, r: A.ActionRefAst, env: Env, table: str) -> ir.ActionRef:
+    def action_ref(self, r: A.ActionRefAst, env: Env) -> ir.ActionRef:
         scope = env.scope.root() if r.dot else env.scope
         ent = scope.lookup(r.name)
         if not isinstance(ent, ActionEntity):
