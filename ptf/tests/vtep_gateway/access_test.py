@@ -211,3 +211,16 @@ class UplinkFrameThatIsNotATunnelDropped(VtepGatewayTest):
         with self.expect_drops(egress={"SOURCE_PRUNE": 1}):
             self.send(0, frame)
             self.expect([(1, frame)])
+
+
+class ConstDefaultActionsAreFixed(VtepGatewayTest):
+    """The drop defaults are const: a controller cannot turn "no role" into
+    "access port" or "unbound" into a binding by modifying the default."""
+
+    def runTest(self):
+        from p4rt_client import P4RuntimeWriteError
+
+        for table, action in (("port_role", "set_access_port"), ("egress_binding", "drop_unknown_binding")):
+            with self.assertRaises(P4RuntimeWriteError, msg=table):
+                self.set_default_action(table, action)
+        self.access_port(0)  # writing the table itself works

@@ -119,3 +119,35 @@ class HeldBackUntilAcked(LearningTestBase):
         self.send(1, other)
         self.expect([(2, as_binding(other, 10))])
         self.assertEqual(self.learnt(), [self.digest_of(host_mac(0x33), self.b4)])
+
+
+class LearntMacAgesOut(LearningTestBase):
+    """An smac_learn entry written with an idle timeout stays while its MAC
+    keeps sending on the binding and is reported (IdleTimeoutNotification)
+    once it falls silent, so gwctl can age the MAC out."""
+
+    def runTest(self):
+        import queue
+        import time
+
+        from p4info_helper import entity
+
+        te = self.helper.table_entry("smac_learn", {"ls_id": 7, "src_mac": H1, "binding_id": 4}, "mac_known")
+        te.idle_timeout_ns = 600_000_000
+        self.insert(entity(table_entry=te))
+        while not self.client.idle_timeouts.empty():
+            self.client.idle_timeouts.get_nowait()
+        frame = tenant_udp(H2, H1)
+        for _ in range(8):  # 1.6 s of traffic, every 0.2 s: refreshed all along
+            self.send(1, frame)
+            self.expect([(2, as_binding(frame, 10))])
+            time.sleep(0.05)
+        self.assertTrue(self.client.idle_timeouts.empty(), "a MAC that keeps sending must not age out")
+        self.no_digest(0.1)
+        try:
+            note = self.client.idle_timeouts.get(timeout=5)
+        except queue.Empty:
+            self.fail("no IdleTimeoutNotification within 5 s of the MAC falling silent (idle timeout 0.6 s)")
+        [aged] = note.table_entry
+        self.assertEqual(aged.table_id, te.table_id)
+        self.assertEqual(sorted(m.exact.value for m in aged.match), sorted(m.exact.value for m in te.match))
