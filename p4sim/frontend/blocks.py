@@ -14,7 +14,7 @@ from p4sim.errors import P4CompileError
 from . import ast as A
 from .context import Context, Env, cp_name, from_target_library, ir_annotations
 from .exprs import ExprLowerer, is_const
-from .scope import ActionEntity, BlockTypeEntity, ExternTypeEntity, Scope
+from .scope import ActionEntity, BlockTypeEntity, ExternTypeEntity, Scope, TypeEntity
 from .show import show
 from .stmts import StmtLowerer
 from .tables import TableLowerer
@@ -77,11 +77,14 @@ class BlockLowerer:
         self.ctx.actions.append(act)
         return act
 
-    def function(self, d: A.FunctionDecl, scope: Scope) -> ir.Function:
-        if d.type_params:
-            raise P4CompileError(d.loc, f"{d.name}: generic functions are not supported")
-        fenv = Env(Scope(scope, "function"), "function")
-        rt = self.ex.resolve_type(d.return_type, scope)
+    def function(self, d: A.FunctionDecl, scope: Scope, targs: tuple[ir.Type, ...] = ()) -> ir.Function:
+        """Lowers a function; a generic one once per tuple of type arguments
+        (its type parameters become type names in the body's scope)."""
+        fscope = Scope(scope, "function")
+        for tp, t in zip(d.type_params, targs, strict=True):
+            fscope.declare(tp, TypeEntity(t), d.loc)
+        fenv = Env(fscope, "function")
+        rt = self.ex.resolve_type(d.return_type, fscope)
         fenv.return_type = rt
         params = [self.param(p, fenv) for p in d.params]
         body = self.st.block(d.body, fenv)

@@ -365,7 +365,18 @@ class CallLowerer:
 
     def _function(self, ent: FunctionEntity, e: A.CallExpr, env: Env, text: str) -> ir.Expr:
         assert self.lower_function is not None
-        fn = self.lower_function(ent)
+        d = ent.decl
+        targs: tuple[ir.Type, ...] = ()
+        if d.type_params:
+            # infer the type arguments as for an extern function, then call
+            # the specialization for them
+            _args, binding, _params = self.bind_ast_params(d.params, d.type_params, e.type_args, e.args, env,
+                                                           e.loc, text, {})
+            missing = [tp for tp in d.type_params if tp not in binding]
+            if missing:
+                raise P4CompileError(e.loc, f"{text}: cannot infer type argument {missing[0]}; give it explicitly")
+            targs = tuple(binding[tp] for tp in d.type_params)
+        fn = self.lower_function(ent, targs)
         args = self.bind_ir_params(fn.params, e.args, env, e.loc, text, const_directionless=False)
         return ir.FunctionCall(fn.return_type, e.loc, fn, args)
 

@@ -36,10 +36,16 @@ class ProgramLowerer:
         self.calls.lower_function = self.function  # type: ignore[assignment]
         self.env = Env(self.ctx.root, "global")
 
-    def function(self, ent: FunctionEntity) -> ir.Function:
-        if ent.lowered is None:
-            ent.lowered = self.blocks.function(ent.decl, self.ctx.root)
-        return ent.lowered
+    def function(self, ent: FunctionEntity, targs: tuple[ir.Type, ...] = ()) -> ir.Function:
+        if not ent.decl.type_params:
+            if ent.lowered is None:
+                ent.lowered = self.blocks.function(ent.decl, self.ctx.root)
+            return ent.lowered
+        key = tuple(str(t) for t in targs)
+        fn = ent.specialized.get(key)
+        if fn is None:
+            fn = ent.specialized[key] = self.blocks.function(ent.decl, self.ctx.root, targs)
+        return fn
 
     # ------------------------------------------------------------- declarations
 
@@ -156,7 +162,7 @@ class ProgramLowerer:
                     raise P4CompileError(d.loc, f"{d.name}: only extern objects and the package instance "
                                                 f"'main' may be instantiated at the top level")
         for ent in list(self.ctx.root.names.values()):
-            if isinstance(ent, FunctionEntity):
+            if isinstance(ent, FunctionEntity) and not ent.decl.type_params:
                 self.function(ent)
         prog = self.assemble(main) if main is not None else None
         self.check_unused_blocks(prog)

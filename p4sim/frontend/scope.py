@@ -43,6 +43,8 @@ class ExternFuncEntity:
 class FunctionEntity:
     decl: A.FunctionDecl
     lowered: ir.Function | None = None
+    # generic functions: one specialization per tuple of type arguments
+    specialized: dict[tuple[str, ...], ir.Function] = field(default_factory=dict)
 
 
 @dataclass(eq=False, slots=True)

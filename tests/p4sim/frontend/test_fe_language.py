@@ -517,3 +517,15 @@ def test_structured_annotations_are_parsed_and_kept_out_of_the_ir() -> None:
     prog = compile_snippet(ingress_decls='@anno[k=1, j="x"] @plain(2) action a() {}'
                            " table t { key = { meta.x: exact; } actions = { a; } }", ingress="t.apply();")
     assert [str(x) for x in prog.action("I.a").annotations] == ["@plain(2)"]
+
+
+def test_generic_functions_are_specialized_per_type() -> None:
+    prog = compile_snippet(globals_="T max<T>(in T a, in T b) { T r = a; if (b > a) { r = b; } return r; }",
+                           ingress="meta.x = max(meta.x, 8w3); meta.y = max(meta.y, 16w9);"
+                           " meta.x = max<bit<8>>(meta.x, 5);")
+    a, b, c = (s.rhs for s in stmts(prog))
+    assert a.function.return_type == ir.BitsType(8) and b.function.return_type == ir.BitsType(16)
+    assert a.function is c.function and a.function is not b.function
+    assert c.args[1].value.type == ir.BitsType(8)
+    decl = a.function.body.stmts[0]
+    assert isinstance(decl, ir.VarDecl) and decl.var.type == ir.BitsType(8)
