@@ -45,10 +45,11 @@ class IngressDenyAndPermit(AclTestBase):
         permit = self.acl("ingress", 5, "permit", 20, ether_type=0x0800, ip_proto=6, ipv4_src="192.0.2.10",
                           l4_dport=(22, 22))
         ssh = tenant_tcp(H3, H1, ip_src="192.0.2.11", dport=22)
-        with self.expect_drops(ingress={"ACL_INGRESS_DENY": 1}):
+        with self.expect_drops(ingress={"ACL_INGRESS_DENY": 1}), self.counter_delta("binding_rx", 1) as rx:
             self.send(0, as_binding(ssh, 10))
             self.expect_nothing()
         self.assertEqual(self.read_direct_counter(deny)[0], 1)
+        self.assertEqual(rx.delta[0], 1, "binding_rx counts before the ACL")
         allowed = tenant_tcp(H3, H1, ip_src="192.0.2.10", dport=22)
         self.send(0, as_binding(allowed, 10))
         self.expect([(2, allowed)])

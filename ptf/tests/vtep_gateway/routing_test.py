@@ -16,6 +16,7 @@ from vtep_base import (
     VtepGatewayTest,
     as_binding,
     encapsulated,
+    geneve,
     host_mac,
     ipv4_checksum_ok,
     tenant_raw,
@@ -162,3 +163,21 @@ class OnlyRouterMacIsRouted(RoutingTestBase):
         self.send(2, as_binding(stray, 30))
         self.expect([(0, as_binding(stray, 70))])
         self.assertNotEqual(b1b, b3b)
+
+
+class RoutedFromGeneveWithOptionsToVxlan(RoutingTestBase):
+    """A packet from a Geneve VTEP with options (LS 1) routed to H3 behind
+    VTEP A (VXLAN, LS 2) is re-encapsulated with the right lengths: the
+    outer IPv4/UDP lengths count the tenant frame only, not the options
+    it arrived with. (Routed traffic may go tunnel to tunnel.)"""
+
+    def runTest(self):
+        from vtep_base import geneve_option
+
+        self.remote_vtep(2, "198.18.2.1", "geneve")
+        frame = tenant_udp(RMAC1, host_mac(0x5A), ip_src="192.0.2.90", ip_dst=H3_IP, pktlen=120)
+        options = geneve_option(0x0102, 0x10, b"\x11" * 8) + geneve_option(0x0103, 0x11, b"")
+        self.send(UPLINK, geneve(frame, "198.18.2.1", TUNNEL_IP, VNI1, options=options))
+        [(port, out)] = self.receive_all(1)
+        self.expect([(UPLINK, encapsulated(routed(frame, RMAC2, H3), self.vtep_a, VNI2))], got=[(port, out)])
+        self.assertEqual(Ether(out)[IP].len, len(out) - 14)

@@ -217,3 +217,50 @@ class OuterFragmentDropped(TunnelTestBase):
         pkt[IP].flags = "MF"
         del pkt[IP].chksum
         self.assert_dropped(bytes(pkt), "UNDERLAY_FRAGMENT")
+
+
+class TenantTunnelsAreJustPayload(TunnelTestBase):
+    """A tenant's own VXLAN/Geneve on an access port, even malformed (I flag
+    clear, critical option), is bridged byte for byte, locally and inside our
+    tunnel; our VXLAN carrying a tenant VXLAN is decapsulated once only."""
+
+    def runTest(self):
+        from scapy.layers.inet import IP, UDP
+        from scapy.layers.l2 import Ether
+        from scapy.packet import Raw
+        from vtep_base import encapsulated
+
+        self.bind(2, 0, 0, 1)
+        self.remote_mac(1, H_REMOTE, self.vtep_a)
+        inner_tenant = tenant_udp(host_mac(0x77), host_mac(0x78))
+        tenant_vxlan = vxlan(inner_tenant, "192.0.2.5", "192.0.2.6", 77, dmac=H_LOCAL, smac=host_mac(0x05), flags=0)
+        crit = geneve_option(0x0102, 0x90, b"\x22" * 4)
+        tenant_geneve = geneve(inner_tenant, "192.0.2.5", "192.0.2.6", 77, options=crit, dmac=H_LOCAL,
+                               smac=host_mac(0x05))
+        for frame in (tenant_vxlan, tenant_geneve):
+            self.send(0, frame)
+            self.expect([(1, as_binding(frame, 20))])
+        to_remote = bytes(Ether(dst=H_REMOTE, src=host_mac(0x05)) / IP(src="192.0.2.5", dst="192.0.2.160")
+                          / UDP(sport=4789, dport=4789) / Raw(b"\x00" * 8 + inner_tenant))
+        self.send(0, to_remote)
+        self.expect([(UPLINK, encapsulated(to_remote, self.vtep_a, VNI))])
+        nested = vxlan(tenant_vxlan, VTEP_A, TUNNEL_IP, VNI)
+        self.send(UPLINK, nested)
+        self.expect([(1, as_binding(tenant_vxlan, 20))])
+
+
+class ShortInnerFrameNotPadded(TunnelTestBase):
+    """A decapsulated frame shorter than 60 bytes leaves as it was inside the
+    tunnel (an ARP reply of 42 bytes stays 42 bytes)."""
+
+    def runTest(self):
+        from scapy.layers.l2 import ARP, Ether
+
+        self.bind(3, 2, 0, 1)
+        b3_mac = host_mac(0x13)
+        self.local_mac(b3_mac, self.bind(4, 0, 0, 1))
+        arp = bytes(Ether(dst=b3_mac, src=H_REMOTE) / ARP(op=2, hwsrc=H_REMOTE, psrc="192.0.2.160", hwdst=b3_mac,
+                                                          pdst="192.0.2.13"))
+        self.assertEqual(len(arp), 42)
+        self.send(UPLINK, vxlan(arp, VTEP_A, TUNNEL_IP, VNI))
+        self.expect([(0, arp)])
