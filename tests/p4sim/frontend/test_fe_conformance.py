@@ -12,7 +12,7 @@ import pytest
 from p4sim import ir
 from p4sim.frontend import compile_file
 
-CONF = Path("/work/shared/conformance")
+CONF = Path(__file__).resolve().parents[3].parent / "shared" / "conformance"
 
 pytestmark = pytest.mark.skipif(not CONF.is_dir(), reason="conformance vectors not present on this machine")
 

@@ -12,7 +12,7 @@ from p4sim import ir
 from p4sim.frontend import compile_file
 
 HERE = Path(__file__).resolve().parent
-CONF = Path("/work/shared/conformance")
+CONF = Path(__file__).resolve().parents[3].parent / "shared" / "conformance"
 PROGRAMS = [HERE / "programs" / "kitchen_sink.p4"] + sorted(CONF.glob("*.p4"))
 
 

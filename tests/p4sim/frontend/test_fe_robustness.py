@@ -14,7 +14,8 @@ from p4sim.errors import P4CompileError
 from p4sim.frontend import compile_source
 
 HERE = Path(__file__).resolve().parent
-SEEDS = [HERE / "programs" / "kitchen_sink.p4"] + sorted(Path("/work/shared/conformance").glob("*.p4"))
+CONF = HERE.parents[2].parent / "shared" / "conformance"
+SEEDS = [HERE / "programs" / "kitchen_sink.p4"] + sorted(CONF.glob("*.p4"))
 NOISE = ["8w1", "_", "{", "}", "(", ")", ";", "hdr", "meta", "1", "true", "<", ">", ",", "apply", "default",
          "bit<4>", "error", "NoAction", "&&&", "..", "@name", '"', "/*", "0x", "1s1", "\\", "#", "int"]
 
