@@ -200,3 +200,20 @@ def test_agent_registers_again_after_the_database_is_reset(vtep_server, p4sim, p
             await asyncio.wait_for(task, 30)
 
     asyncio.run(scenario())
+
+
+def test_refused_updates_become_the_schema_exhaustion_faults():
+    from gwctl.agent import write_failure_faults
+    from gwctl.model import FaultTable
+    from gwctl.p4rt import UpdateFailure
+    from gwctl.reconcile import Op, Update
+
+    full_mac = UpdateFailure(Update(Op.INSERT, p4.dmac_to_tunnel(1, MAC1, 1, HV1)), "RESOURCE_EXHAUSTED", "full")
+    full_tunnel = UpdateFailure(Update(Op.INSERT, p4.tunnel_encap(1, TUNNEL_IP, HV1)), "RESOURCE_EXHAUSTED", "")
+    other = UpdateFailure(Update(Op.INSERT, p4.vni_to_ls(1, 1)), "INVALID_ARGUMENT", "bad")
+    faults = write_failure_faults("gw1", [full_mac, full_tunnel, other])
+    assert [(f.table, f.row, f.code) for f in faults] == [
+        (FaultTable.PHYSICAL_SWITCH, "gw1", "mac_table_exhaustion"),
+        (FaultTable.PHYSICAL_SWITCH, "gw1", "tunnel_exhaustion"),
+        (FaultTable.PHYSICAL_SWITCH, "gw1", "unspecified_fault"),
+    ]
