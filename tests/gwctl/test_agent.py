@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from gwctl.agent import Agent, AgentConfig, compute
-from gwctl.model import LearnedMac
-from gwctl.p4rt import P4RuntimeTarget, Pipeline
+from gwctl.agent import Agent, AgentConfig, compute, write_failure_faults
+from gwctl.model import FaultTable, LearnedMac
+from gwctl.p4rt import P4RuntimeTarget, Pipeline, UpdateFailure
 from gwctl.pipelines import vtep_gateway as p4
-from gwctl.reconcile import Kind
+from gwctl.reconcile import Kind, Op, Update
 from gwctl.translate import Ids
 from tests.gwctl.p4sim_target import REPO, P4simServer, compile_program
 from tests.gwctl.test_translate import INV, MAC1, MAC2, TUNNEL_IP, state
@@ -203,11 +203,6 @@ def test_agent_registers_again_after_the_database_is_reset(vtep_server, p4sim, p
 
 
 def test_refused_updates_become_the_schema_exhaustion_faults():
-    from gwctl.agent import write_failure_faults
-    from gwctl.model import FaultTable
-    from gwctl.p4rt import UpdateFailure
-    from gwctl.reconcile import Op, Update
-
     full_mac = UpdateFailure(Update(Op.INSERT, p4.dmac_to_tunnel(1, MAC1, 1, HV1)), "RESOURCE_EXHAUSTED", "full")
     full_tunnel = UpdateFailure(Update(Op.INSERT, p4.tunnel_encap(1, TUNNEL_IP, HV1)), "RESOURCE_EXHAUSTED", "")
     other = UpdateFailure(Update(Op.INSERT, p4.vni_to_ls(1, 1)), "INVALID_ARGUMENT", "bad")
