@@ -6,6 +6,7 @@ from p4sim import ir
 from p4sim.errors import P4CompileError
 
 from . import ast as A
+from .arch_rules import check_v1model
 from .blocks import BlockLowerer
 from .calls import CallLowerer
 from .context import Context, Env, anno_string, ir_annotations
@@ -165,6 +166,8 @@ class ProgramLowerer:
             if isinstance(ent, FunctionEntity) and not ent.decl.type_params:
                 self.function(ent)
         prog = self.assemble(main) if main is not None else None
+        if prog is not None:
+            check_v1model(prog)
         self.check_unused_blocks(prog)
         if prog is None:
             raise P4CompileError(None, "Could not find declaration for 'main', which must be declared")

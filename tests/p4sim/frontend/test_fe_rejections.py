@@ -271,3 +271,24 @@ def test_two_apply_blocks() -> None:
     src = program(ingress_decls="apply { }")
     with pytest.raises(P4CompileError, match="control I has more than one apply block"):
         compile_source(src, "two.p4")
+
+
+CSUM = ("update_checksum(hdr.ipv4.isValid(), { hdr.ipv4.src_addr, hdr.ipv4.dst_addr }, hdr.ipv4.hdr_checksum, "
+        "HashAlgorithm.csum16);")
+
+
+def test_checksum_calls_only_in_checksum_controls() -> None:
+    src = program(ingress="        " + CSUM)
+    with pytest.raises(P4CompileError) as info:
+        compile_source(src, "csum.p4")
+    assert "update_checksum: can only be called from the ComputeChecksum control" in info.value.message
+    assert info.value.loc is not None and info.value.loc.line == line_of(src, "update_checksum(")
+
+
+def test_checksum_controls_hold_only_checksum_calls() -> None:
+    src = program().replace("control C(inout headers_t hdr, inout meta_t meta) { apply { } }",
+                            "control C(inout headers_t hdr, inout meta_t meta) { apply { " + CSUM
+                            + " hdr.ipv4.ttl = 1; } }")
+    with pytest.raises(P4CompileError, match="only update_checksum and update_checksum_with_payload calls are "
+                                             "allowed in the ComputeChecksum control"):
+        compile_source(src, "csum.p4")
