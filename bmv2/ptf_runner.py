@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-I", dest="include_dirs", action="append", type=Path, default=None)
     ap.add_argument("--test-dir", type=Path, default=REPO / "ptf" / "tests" / "vtep_gateway")
     ap.add_argument("--ports", type=int, default=8)
-    ap.add_argument("--cpu-port", type=int, default=510)
+    ap.add_argument("--cpu-port", type=int, default=255, help="must equal the program's CPU port (vtep_gateway: 255)")
     ap.add_argument("--namespace", default=f"p4ptf{os.getpid()}")
     ap.add_argument("--log-console", action="store_true", help="target's packet trace into the log")
     ap.add_argument("tests", nargs="*", help="PTF test or group names (default: all)")

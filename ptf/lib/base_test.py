@@ -39,7 +39,7 @@ class P4RuntimeTest(BaseTest):
         self.dataplane = ptf.dataplane_instance
         self.dataplane.flush()
         self.device_id = int(param("device_id", 1))
-        self.cpu_port = int(param("cpu_port", 510))
+        self.cpu_port = int(param("cpu_port", 255))
         self.p4info = load_p4info(str(param("p4info")))
         self.helper = P4InfoHelper(self.p4info)
         self.client = P4RuntimeClient(str(param("grpcaddr", "127.0.0.1:9559")), self.device_id, (0, 1))
