@@ -21,6 +21,10 @@ _UPDATE = ("update_checksum", "update_checksum_with_payload")
 
 
 def check_v1model(prog: ir.Program) -> None:
+    for e in prog.externs:
+        if e.type.name == "register" and e.type.type_args and not isinstance(e.type.type_args[0], ir.BitsType):
+            raise P4CompileError(e.loc, f"{e.name}: register<{e.type.type_args[0]}>: BMv2 registers hold only "
+                                        f"bit<W> or int<W> values")
     _checksum_control(prog.verify_checksum, _VERIFY, "VerifyChecksum")
     _checksum_control(prog.compute_checksum, _UPDATE, "ComputeChecksum")
     for block in (prog.ingress, prog.egress, prog.deparser):

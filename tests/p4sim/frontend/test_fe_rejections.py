@@ -292,3 +292,9 @@ def test_checksum_controls_hold_only_checksum_calls() -> None:
     with pytest.raises(P4CompileError, match="only update_checksum and update_checksum_with_payload calls are "
                                              "allowed in the ComputeChecksum control"):
         compile_source(src, "csum.p4")
+
+
+def test_registers_hold_bit_values_only() -> None:
+    src = program(types="struct pair_t { bit<8> a; bit<8> b; }\n", ingress_decls="register<pair_t>(4) r;")
+    with pytest.raises(P4CompileError, match="register<pair_t>: BMv2 registers hold only bit<W> or int<W> values"):
+        compile_source(src, "reg.p4")
