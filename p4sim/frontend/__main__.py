@@ -5,6 +5,7 @@ exiting 1 when it is rejected, or a summary of its control-plane objects."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -49,4 +50,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # output piped into head & co.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
