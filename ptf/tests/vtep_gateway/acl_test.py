@@ -139,3 +139,21 @@ class EgressAclSeesLeavingMacsAndArpReplies(AclTestBase):
         self.send(2, request1)
         self.expect([(2, arp_reply_expected(request1, H1))])
         self.assertNotEqual(b4.ls_id, self.b2.ls_id)
+
+
+class IngressAclBeforeArpSuppression(AclTestBase):
+    """An ingress ACL that denies ARP from binding 1 also stops suppressed
+    answers (the ACL runs first); binding 3 without an ACL gets its answer."""
+
+    def runTest(self):
+        from arp_test import arp_reply_expected, arp_request
+
+        self.arp_entry(1, "192.0.2.62", H2)
+        self.acl("ingress", 5, "deny", 10, ether_type=0x0806)
+        request = arp_request(sha=H1, spa="192.0.2.61", tpa="192.0.2.62")
+        with self.expect_drops(ingress={"ACL_INGRESS_DENY": 1}):
+            self.send(0, as_binding(request, 10))
+            self.expect_nothing()
+        request3 = arp_request(sha=H3, spa="192.0.2.63", tpa="192.0.2.62")
+        self.send(2, request3)
+        self.expect([(2, arp_reply_expected(request3, H2))])

@@ -19,6 +19,7 @@ from vtep_base import (
     VTEP_B,
     VtepGatewayTest,
     encapsulated,
+    flow_hash,
     host_mac,
     ipv4_checksum_ok,
     tenant_tcp,
@@ -76,6 +77,7 @@ class VxlanAsOvsExpects(EncapTestBase):
             udp = pkt[UDP]
             self.assertEqual((udp.dport, udp.chksum, udp.len), (4789, 0, len(out) - 34))
             self.assertGreaterEqual(udp.sport, 49152)
+            self.assertEqual(udp.sport, 0xC000 | flow_hash(frame), "source port = 0xC000 | crc16 flow hash")
             sports.add(udp.sport)
             vx = pkt[VXLAN]
             self.assertEqual((int(vx.flags), vx.vni, vx.reserved1, vx.reserved2), (0x08, VNI, 0, 0))
@@ -183,3 +185,40 @@ class TunnelEncapMissDropped(EncapTestBase):
         frame = tenant_udp(H_REMOTE_A, H_LOCAL)
         self.send(0, with_vlan(frame, 10))
         self.expect([(UPLINK, encapsulated(frame, self.vtep_a, VNI))])
+
+
+class FloodReplicaCarriesSourceBinding(EncapTestBase):
+    """A flood replica to a Geneve VTEP with the source-binding option
+    carries the binding the frame came in on (binding 1 here, 2 from the
+    other binding), so the receiver knows its logical source port."""
+
+    def runTest(self):
+        b2 = self.bind(2, 1, 0, 1)
+        self.flood_group(1, [self.b, b2], [self.vtep_b])
+        frame = tenant_udp("ff:ff:ff:ff:ff:ff", H_LOCAL)
+        self.send(0, with_vlan(frame, 10))
+        self.expect([(1, frame), (UPLINK, encapsulated(frame, self.vtep_b, VNI, src_binding=1))])
+        other = tenant_udp("ff:ff:ff:ff:ff:ff", host_mac(0x12))
+        self.send(1, other)
+        self.expect([(0, with_vlan(other, 10)), (UPLINK, encapsulated(other, self.vtep_b, VNI, src_binding=2))])
+
+
+class UnderlayRouteToSingleMember(EncapTestBase):
+    """An underlay_nexthop entry may point at one member instead of a group;
+    the longest prefix wins over a covering group route."""
+
+    def runTest(self):
+        from p4info_helper import action_profile_member, entity
+
+        self.underlay_route("198.18.0.0", 15, [(2, "02:00:00:00:00:fd", SPINE2_MAC)], group_id=5)
+        self.insert(action_profile_member(self.helper, "underlay_ecmp_selector", 50, "set_underlay_nexthop",
+                                          {"port": UPLINK, "src_mac": GW_UPLINK_MAC, "dst_mac": SPINE_MAC}))
+        te = self.helper.table_entry("underlay_nexthop", {"remote_ip": (VTEP_A, 32)}, member_id=50)
+        self.insert(entity(table_entry=te))
+        to_a = tenant_udp(H_REMOTE_A, H_LOCAL)
+        self.send(0, with_vlan(to_a, 10))
+        self.expect([(UPLINK, encapsulated(to_a, self.vtep_a, VNI))])
+        to_b = tenant_udp(H_REMOTE_B, H_LOCAL)
+        self.send(0, with_vlan(to_b, 10))
+        self.expect([(2, encapsulated(to_b, self.vtep_b, VNI, smac="02:00:00:00:00:fd", dmac=SPINE2_MAC,
+                                      src_binding=1))])

@@ -160,6 +160,32 @@ def tunnel_mask(pkt: bytes) -> Mask:
     return m
 
 
+def crc16(data: bytes) -> int:
+    """BMv2's crc16 (CRC-16/ARC: poly 0x8005 reflected, init 0, no xor-out)."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+def flow_hash(frame: bytes) -> int:
+    """docs/pipeline.md 7: crc16 over the untagged tenant frame's Ethernet src,
+    dst, type, IPv4 src, dst, protocol, L4 ports (0 when absent)."""
+    pkt = Ether(frame)
+    fields = bytes.fromhex(pkt.src.replace(":", "")) + bytes.fromhex(pkt.dst.replace(":", ""))
+    fields += struct.pack("!H", pkt.type)
+    src = dst = b"\0\0\0\0"
+    proto, sport, dport = 0, 0, 0
+    if IP in pkt:
+        ip = pkt[IP]
+        src, dst, proto = bytes(ip)[12:16], bytes(ip)[16:20], ip.proto
+        if ip.ihl == 5 and ip.frag == 0 and proto in (6, 17):
+            sport, dport = struct.unpack("!HH", bytes(ip.payload)[:4])
+    return crc16(fields + src + dst + bytes([proto]) + struct.pack("!HH", sport, dport))
+
+
 def ipv4_checksum_ok(header: bytes) -> bool:
     total = sum(struct.unpack(f"!{len(header) // 2}H", header))
     while total >> 16:
