@@ -221,7 +221,8 @@ class OuterFragmentDropped(TunnelTestBase):
 
 class TenantTunnelsAreJustPayload(TunnelTestBase):
     """A tenant's own VXLAN/Geneve on an access port, even malformed (I flag
-    clear, critical option), is bridged byte for byte, locally and inside our
+    clear, critical option) or addressed to our tunnel IP (access ports never
+    terminate tunnels), is bridged byte for byte, locally and inside our
     tunnel; our VXLAN carrying a tenant VXLAN is decapsulated once only."""
 
     def runTest(self):
@@ -237,7 +238,10 @@ class TenantTunnelsAreJustPayload(TunnelTestBase):
         crit = geneve_option(0x0102, 0x90, b"\x22" * 4)
         tenant_geneve = geneve(inner_tenant, "192.0.2.5", "192.0.2.6", 77, options=crit, dmac=H_LOCAL,
                                smac=host_mac(0x05))
-        for frame in (tenant_vxlan, tenant_geneve):
+        # well-formed VXLAN to our own tunnel IP with a configured VNI: still payload on an access port
+        to_our_ip = vxlan(tenant_udp(H_LOCAL, host_mac(0x78)), VTEP_A, TUNNEL_IP, VNI, dmac=H_LOCAL,
+                          smac=host_mac(0x05))
+        for frame in (tenant_vxlan, tenant_geneve, to_our_ip):
             self.send(0, frame)
             self.expect([(1, as_binding(frame, 20))])
         to_remote = bytes(Ether(dst=H_REMOTE, src=host_mac(0x05)) / IP(src="192.0.2.5", dst="192.0.2.160")
