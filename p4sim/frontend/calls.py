@@ -356,6 +356,7 @@ class CallLowerer:
                                             f"'{p.type}' (argument for {p.direction} parameter '{p.name}')")
             return v
         v = self.ex.coerce(v, p.type, a.loc, show(a.value))
+        _check_sized(v)
         if p.direction is None and const_directionless and not is_const(v):
             raise P4CompileError(a.loc, f"{show(a.value)}: argument for directionless parameter '{p.name}' "
                                         f"must be a compile-time constant")
@@ -379,6 +380,18 @@ class CallLowerer:
         fn = self.lower_function(ent, targs)
         args = self.bind_ir_params(fn.params, e.args, env, e.loc, text, const_directionless=False)
         return ir.FunctionCall(fn.return_type, e.loc, fn, args)
+
+
+def _check_sized(v: ir.Expr) -> None:
+    """A list bound to a generic parameter (hash data, digest, log_msg...)
+    takes its element types as written, so an unsized literal in it has no
+    width to take: p4c cannot infer one either."""
+    if isinstance(v, ir.ListExpr):
+        for x in v.elements:
+            if isinstance(x.type, ir.IntType):
+                raise P4CompileError(x.loc, f"{x.value}: could not infer a width for this integer; "  # type: ignore
+                                            f"write it with one (e.g. 8w{x.value}) or cast it")  # type: ignore
+            _check_sized(x)
 
 
 __all__ = ["CallLowerer"]

@@ -298,3 +298,12 @@ def test_registers_hold_bit_values_only() -> None:
     src = program(types="struct pair_t { bit<8> a; bit<8> b; }\n", ingress_decls="register<pair_t>(4) r;")
     with pytest.raises(P4CompileError, match="register<pair_t>: BMv2 registers hold only bit<W> or int<W> values"):
         compile_source(src, "reg.p4")
+
+
+def test_unsized_literal_in_a_generic_list_is_rejected() -> None:
+    src = program(ingress="        hash(meta.y, HashAlgorithm.crc16, 16w0, { hdr.ipv4.src_addr, 5 }, 32w1024);")
+    with pytest.raises(P4CompileError) as info:
+        compile_source(src, "hash.p4")
+    assert info.value.message.startswith("5: could not infer a width for this integer")
+    assert info.value.loc is not None and info.value.loc.col == src.splitlines()[
+        line_of(src, "hash(") - 1].index("5 }") + 1
