@@ -439,6 +439,9 @@ class ExprLowerer:
             if isinstance(lt, ir.IntType) and not isinstance(right, ir.Const):
                 raise P4CompileError(loc, f"{text}: shift of an int by a non-constant: "
                                           f"the left operand needs a width")
+            if isinstance(lt, ir.IntType) and not isinstance(left, ir.Const):
+                raise P4CompileError(loc, f"{text}: could not infer a width: cast the left operand to bit<N> "
+                                          f"or int<N>")
             if isinstance(left, ir.Const) and isinstance(right, ir.Const):
                 return fold.fold_binary(op, left, right, lt, loc)
             if isinstance(rt, ir.IntType):
@@ -526,6 +529,8 @@ class ExprLowerer:
             raise P4CompileError(loc, f"{text}: Illegal cast from {t} to {to}")
         if isinstance(v, ir.Const):
             return fold.fold_cast(v, to, loc)
+        if isinstance(t, ir.IntType) and isinstance(to, ir.BitsType):
+            return self.coerce(v, to, loc, text)  # a ?: of int constants: each arm takes the width
         if isinstance(v, ir.EnumMember) and v.value is not None and isinstance(to, ir.BitsType):
             assert isinstance(t, ir.EnumType) and t.underlying is not None
             return fold.fold_cast(ir.Const(t.underlying, loc, v.value), to, loc)

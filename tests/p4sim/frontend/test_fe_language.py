@@ -529,3 +529,9 @@ def test_generic_functions_are_specialized_per_type() -> None:
     assert c.args[1].value.type == ir.BitsType(8)
     decl = a.function.body.stmts[0]
     assert isinstance(decl, ir.VarDecl) and decl.var.type == ir.BitsType(8)
+
+
+def test_cast_of_an_int_conditional_sizes_both_arms() -> None:
+    (s,) = stmts(compile_snippet(ingress="meta.y = (bit<16>)(meta.x == 1 ? 3 : 4);"))
+    assert isinstance(s.rhs, ir.Mux) and s.rhs.type == ir.BitsType(16)
+    assert s.rhs.then.type == ir.BitsType(16) and s.rhs.otherwise.value == 4

@@ -307,3 +307,8 @@ def test_unsized_literal_in_a_generic_list_is_rejected() -> None:
     assert info.value.message.startswith("5: could not infer a width for this integer")
     assert info.value.loc is not None and info.value.loc.col == src.splitlines()[
         line_of(src, "hash(") - 1].index("5 }") + 1
+
+
+def test_shift_of_an_unsized_conditional_is_rejected() -> None:
+    with pytest.raises(P4CompileError, match="could not infer a width: cast the left operand"):
+        compile_source(program(ingress="        meta.x = (bit<8>)((meta.x == 1 ? 1 : 2) << 3);"), "shl.p4")
