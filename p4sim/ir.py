@@ -717,7 +717,7 @@ class BoundAction:
 class KeyMatch:
     """One element of a const entry's keyset, already folded:
     kind "exact"(value), "ternary"(value, mask), "lpm"(value, prefix_len in
-    ``mask``), "range"(value=low, mask=high), "dontcare"."""
+    ``mask``), "range"(value=low, mask=high), "optional"(value), "dontcare"."""
 
     kind: str
     value: int = 0
