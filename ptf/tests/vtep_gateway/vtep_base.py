@@ -20,6 +20,7 @@ gives every suite). By default 0, 1, 2 are access ports and 3 is the uplink.
 
 from __future__ import annotations
 
+import queue
 import struct
 import time
 from collections.abc import Iterable, Sequence
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 
 import ptf.testutils as tu
 from base_test import P4RuntimeTest
-from p4info_helper import action_profile_group, action_profile_member, digest_entry
+from p4info_helper import action_profile_group, action_profile_member, digest_entry, entity
 from ptf.mask import Mask
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
@@ -312,7 +313,7 @@ class VtepGatewayTest(P4RuntimeTest):
         self.insert(action_profile_group(self.helper, "underlay_ecmp_selector", group_id, members,
                                          max_size=max(len(members), 1)))
         te = self.helper.table_entry("underlay_nexthop", {"remote_ip": (prefix, plen)}, group_id=group_id)
-        self.insert(self._entity(te))
+        self.insert(entity(table_entry=te))
 
     def standard_underlay(self) -> None:
         """Our tunnel IP terminates VXLAN and Geneve; 198.18.0.0/15 via the spine on port 3."""
@@ -372,7 +373,7 @@ class VtepGatewayTest(P4RuntimeTest):
         got = None
         try:
             got = self.client.digests.get(timeout=timeout)
-        except Exception:  # noqa: BLE001 - queue.Empty: nothing learnt, as expected
+        except queue.Empty:  # nothing learnt, as expected
             return
         self.client.ack_digest(got)
         self.fail(f"unexpected digest: {got}")
@@ -460,12 +461,6 @@ class VtepGatewayTest(P4RuntimeTest):
     def counter_delta(self, counter: str, index: int):
         """Context manager yielding a list that receives (packets, bytes) moved on one cell."""
         return _CounterDelta(self, counter, index)
-
-    @staticmethod
-    def _entity(te):  # noqa: ANN001, ANN205 - p4runtime TableEntry -> Entity
-        from p4info_helper import entity
-
-        return entity(table_entry=te)
 
     def require_cpu_port(self) -> None:
         """Packet I/O only works when the target's CPU port is the program's CPU_PORT."""
