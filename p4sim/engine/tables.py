@@ -19,6 +19,7 @@ order, so the first one wins, as in BMv2 and as P4Runtime reports them.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,11 @@ class Entry:
     idle_timeout_ns: int = 0
     metadata: bytes = b""
     form: tuple = ()  # (value, mask) per key, for priority tables
+
+
+def _priority_order(e: Entry) -> tuple[int, int]:
+    """Sort key: highest priority first, then earliest inserted."""
+    return (-e.priority, e.seq)
 
 
 def _mask(width: int) -> int:
@@ -425,9 +431,10 @@ class TableState:
             d[masked] = e
         elif self.has_range:
             e.form = self._match_form(e.keys)
-            self._sorted.append(e)
-            if not rebuild:
-                self._finish_index()
+            if rebuild:
+                self._sorted.append(e)
+            else:
+                bisect.insort(self._sorted, e, key=_priority_order)
         else:
             form = self._match_form(e.keys)
             masks = tuple(m for _, m in form)
@@ -482,7 +489,7 @@ class TableState:
 
     def _finish_index(self) -> None:
         self._lpm_lens = sorted(self._lpm, reverse=True)
-        self._sorted.sort(key=lambda x: (-x.priority, x.seq))
+        self._sorted.sort(key=_priority_order)
 
     def resolve(self, ent: Entry, selector_input: Any) -> tuple[int, tuple] | None:
         """(action index, args) of a profile entry; a group's member is
