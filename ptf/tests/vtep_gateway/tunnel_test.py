@@ -6,6 +6,7 @@ reach a tenant. Each negative case is paired with the positive one it
 deviates from, so a "nothing comes out" really means the check dropped it,
 and the drop counter must name the reason."""
 
+import os
 import struct
 
 from vtep_base import (
@@ -268,3 +269,67 @@ class ShortInnerFrameNotPadded(TunnelTestBase):
         self.assertEqual(len(arp), 42)
         self.send(UPLINK, vxlan(arp, VTEP_A, TUNNEL_IP, VNI))
         self.expect([(0, arp)])
+
+
+def geneve_verdict(options: bytes, opt_len: int) -> str | None:
+    """What docs/pipeline.md 7 says of an option area (walked as the parser
+    walks it, over ``opt_len`` words): None when well formed, else the drop
+    name. Checks per option, in order: more than 8 options, then an unknown
+    critical type, then an option longer than what is left."""
+    if opt_len > 16:
+        return "GENEVE_OPTS_TOO_LONG"
+    pos, left, count = 0, opt_len, 0
+    while left > 0:
+        if count == 8:
+            return "GENEVE_TOO_MANY_OPTS"
+        opt_class, opt_type, length = struct.unpack("!HBB", options[pos * 4:pos * 4 + 4])
+        length &= 0x1F
+        ours = (opt_class, opt_type, length) == (0xFF01, 0x01, 1)
+        if not ours and opt_type & 0x80:
+            return "GENEVE_CRITICAL_OPT"
+        if 1 + length > left:
+            return "GENEVE_BAD_OPT_LEN"
+        pos, left, count = pos + 1 + length, left - 1 - length, count + 1
+    return None
+
+
+class GeneveOptionsRandomized(TunnelTestBase):
+    """Seeded random option areas (1..10 options of 0..5 data words, some
+    critical, some ours, some with an opt_len that disagrees with them):
+    each packet is delivered exactly when the contract says it is well
+    formed, and otherwise dropped with the reason the contract gives."""
+
+    def runTest(self):
+        import random
+
+        rng = random.Random(int(os.environ.get("VTEP_GENEVE_SEED", "8926")))
+        outcomes = {}
+        for i in range(70):
+            opts = []
+            for _ in range(rng.randint(1, 10)):
+                if rng.random() < 0.15:
+                    opts.append(src_binding_option(rng.randint(1, 4095)))
+                else:
+                    opt_type = rng.randrange(256) if rng.random() < 0.2 else rng.randrange(128)
+                    opts.append(geneve_option(rng.choice([0x0102, 0x0103, 0xFF02]), opt_type,
+                                              bytes(rng.randrange(256) for _ in range(4 * rng.randint(0, 5)))))
+            area = b"".join(opts)
+            opt_len = len(area) // 4
+            if opt_len > 63:
+                continue
+            if rng.random() < 0.2:  # announce fewer words than the options take
+                opt_len = rng.randint(0, opt_len)
+            verdict = geneve_verdict(area, opt_len)
+            if verdict is None and opt_len * 4 != len(area):
+                continue  # well formed but the inner frame would start inside our options: not a case
+            outcomes[verdict] = outcomes.get(verdict, 0) + 1
+            pkt = geneve(self.inner, VTEP_B, TUNNEL_IP, VNI, options=area, opt_len=opt_len)
+            try:
+                if verdict is None:
+                    self.assert_delivered(pkt)
+                else:
+                    self.assert_dropped(pkt, verdict)
+            except AssertionError as err:
+                raise AssertionError(f"case {i}: options {area.hex()} opt_len {opt_len}: {err}") from None
+        self.assertIn(None, outcomes)
+        self.assertGreaterEqual(len(outcomes), 4, f"too few kinds of outcome: {outcomes}")
