@@ -266,3 +266,38 @@ def test_packet_in_and_packet_out_through_cpu_port() -> None:
     assert res.packet_ins == [({"port": 3, "pad": 0}, frame(0x1234, b"x"))]
     res = sw.packet_out(frame(0x5678, b"y"), {"port": 2})
     assert res.outputs == [(2, frame(0x5678, b"y"))]
+
+
+def test_direct_meter_colours_only_on_hit() -> None:
+    from p4sim.engine.entries import ActionSpec, KeyMatch, TableEntry
+
+    src = v1("meta.keep = 0xAA; t.apply(); hdr.eth.src = (bit<48>)meta.keep; std.egress_spec = 1;",
+             egress="", ingress_decls="""
+        direct_meter<bit<8>>(MeterType.packets) dm;
+        action colour() { dm.read(meta.keep); }
+        table t { key = { hdr.eth.type: exact; } actions = { colour; NoAction; }
+                  default_action = NoAction(); meters = dm; }
+    """)
+    sw = switch(src)
+    key = (KeyMatch("exact", 1),)
+    sw.table_insert("I.t", TableEntry(key, ActionSpec("I.colour")))
+    sw.direct_meter_set("I.t", key, 0, MeterConfig(cir=1, cburst=1, pir=1, pburst=2))
+    colours = [outputs(sw, 0, frame(1))[0][1][11] for _ in range(3)]
+    assert colours == [0, 1, 2]
+    assert outputs(sw, 0, frame(2))[0][1][11] == 0xAA  # miss: meter not executed, field untouched
+    assert sw.direct_meter_get("I.t", key) == MeterConfig(cir=1, cburst=1, pir=1, pburst=2)
+
+
+def test_set_valid_on_invalid_header_zeroes_fields_and_keeps_valid_ones() -> None:
+    src = program(
+        types="header t_t { bit<8> a; bit<8> b; }", headers="t_t t;",
+        parser="state start { pkt.extract(hdr.eth); pkt.extract(hdr.t); transition accept; }",
+        ingress="""
+            if (hdr.eth.type == 1) { hdr.t.setInvalid(); }
+            hdr.t.setValid();
+            std.egress_spec = 1;
+        """,
+    )
+    sw = switch(src)
+    assert outputs(sw, 0, frame(1, b"\x11\x22")) == [(1, frame(1, b"\x00\x00"))]
+    assert outputs(sw, 0, frame(2, b"\x11\x22")) == [(1, frame(2, b"\x11\x22"))]
