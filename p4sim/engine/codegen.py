@@ -24,6 +24,7 @@ is bool, non-serializable enums are strings, errors are their codes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -304,6 +305,8 @@ class CodeGen:
             body.line("else:")
             with body.indent():
                 body.line("hit = True")
+                if t.support_timeout:
+                    body.line(f"ent.last_hit = {self.const(time.monotonic_ns)}()")
                 if t.counters is not None:
                     body.line("c = ent.counter; c.packets += 1; c.bytes += ctx.ilen")
                 if t.meters is not None:

@@ -184,6 +184,12 @@ class Switch:
         with self.lock:
             self._table(table).clear()
 
+    def idle_entries(self, table: str) -> list[tuple[TableEntry, int]]:
+        """Entries with a non-zero idle_timeout_ns, each with the nanoseconds
+        since its last hit or write (tables with ``support_timeout``)."""
+        with self.lock:
+            return self._table(table).idle_entries()
+
     def table_names(self) -> list[str]:
         return list(self.rt.tables)
 

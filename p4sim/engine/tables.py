@@ -20,6 +20,7 @@ order, so the first one wins, as in BMv2 and as P4Runtime reports them.
 from __future__ import annotations
 
 import bisect
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,7 @@ class Entry:
     idle_timeout_ns: int = 0
     metadata: bytes = b""
     form: tuple = ()  # (value, mask) per key, for priority tables
+    last_hit: int = 0  # time.monotonic_ns() of the last hit (or of the write), for idle timeout
 
 
 def _priority_order(e: Entry) -> tuple[int, int]:
@@ -309,7 +311,7 @@ class TableState:
             counter.packets, counter.bytes = entry.counter.packets, entry.counter.bytes
         return Entry(
             norm, priority, action_idx, args, entry.member_id, entry.group_id, counter, meter,
-            self._seq, is_const, entry.idle_timeout_ns, entry.metadata,
+            self._seq, is_const, entry.idle_timeout_ns, entry.metadata, last_hit=time.monotonic_ns(),
         )
 
     # ------------------------------------------------------------ mutation
@@ -346,6 +348,7 @@ class TableState:
         new = self._make_entry(entry, norm, prio, False)
         # MODIFY keeps the entry's place, its counters unless given and its meter unless given
         new.seq = old.seq
+        new.last_hit = old.last_hit
         if entry.counter is None:
             new.counter = old.counter
         if entry.meter is None:
@@ -400,6 +403,13 @@ class TableState:
             metadata=e.metadata,
             is_const=e.is_const,
         )
+
+    def idle_entries(self) -> list[tuple[TableEntry, int]]:
+        """Entries with an idle timeout and the nanoseconds since their last
+        hit (or since they were written), for IdleTimeoutNotification."""
+        now = time.monotonic_ns()
+        ordered = sorted(self.entries.values(), key=lambda e: e.seq)
+        return [(self.to_table_entry(e), now - e.last_hit) for e in ordered if e.idle_timeout_ns]
 
     def snapshot(self) -> list[TableEntry]:
         ordered = sorted(self.entries.values(), key=lambda e: e.seq)

@@ -195,3 +195,26 @@ def test_hash_extern_base_plus_modulo() -> None:
     assert int.from_bytes(r[0:2], "big") == 100 + crc16(f[0:6] + f[12:14]) % 1000
     assert int.from_bytes(r[2:6], "big") == crc32(f[6:12]) % 0xFFFFFFFF
     assert int.from_bytes(r[6:8], "big") == 7  # max 0 is treated as 1 by BMv2: base + 0
+
+
+def test_idle_entries_report_time_since_last_hit() -> None:
+    import time
+
+    src = program(
+        types=R, headers="r_t r;",
+        ingress_decls="""
+            action a() { hdr.r.a = 1; }
+            table t { key = { hdr.eth.type: exact; } actions = { a; NoAction; }
+                      default_action = NoAction(); support_timeout = true; }
+        """,
+        ingress="t.apply(); std.egress_spec = 1;",
+    )
+    sw = switch(src)
+    sw.table_insert("I.t", TableEntry((KeyMatch("exact", 0x1234),), ActionSpec("I.a"), idle_timeout_ns=10**9))
+    sw.table_insert("I.t", TableEntry((KeyMatch("exact", 0x9999),), ActionSpec("I.a")))
+    time.sleep(0.05)
+    [(entry, idle_before)] = sw.idle_entries("I.t")
+    assert entry.keys == (KeyMatch("exact", 0x1234),) and idle_before >= 50_000_000
+    outputs(sw, 0, frame(0x1234))
+    [(_, idle_after)] = sw.idle_entries("I.t")
+    assert idle_after < idle_before
