@@ -211,7 +211,8 @@ class Pipeline:
         if ctx.resubmit is not None:
             if trace:
                 trace("Resubmitting packet")
-            jobs.append(_Ingress(data, job.port, RESUBMIT, self._preserve(meta, ctx.resubmit)))
+            # BMv2 resets all metadata, ingress_port included (behavioral-model issue 795)
+            jobs.append(_Ingress(data, 0, RESUBMIT, self._preserve(meta, ctx.resubmit)))
             return
         mgid = std.f_mcast_grp if self.has("mcast_grp") else 0
         if mgid:

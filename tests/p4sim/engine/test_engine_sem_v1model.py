@@ -84,6 +84,7 @@ def test_i2e_clone_of_the_original_packet_with_field_list() -> None:
     assert out[6][12:14] == b"\x12\x34"  # the clone is the packet as received, re-parsed
     i = info(out[6])
     assert i["instance_type"] == 1 and i["f"] == 0x5A and i["eport"] == 6
+    assert i["iport"] == 0  # kept for the re-parse only, then reset with the other metadata
     # a clone to an unconfigured session is skipped silently
     sw.clone_session_delete(3)
     assert [p for p, _ in outputs(sw, 2, data)] == [1]
@@ -120,6 +121,7 @@ def test_resubmit_with_preserved_field() -> None:
     assert out[0][1][12:14] == b"\x12\x34"  # resubmit re-parses the packet as received
     i = info(out[0][1])
     assert i["f"] == 0x77 and i["instance_type"] == 0  # NORMAL again when it leaves ingress
+    assert i["iport"] == 0  # BMv2 resets standard metadata too: ingress_port is not preserved
 
 
 def test_recirculate_deparsed_packet() -> None:
