@@ -258,3 +258,13 @@ def test_lookahead_header_type() -> None:
 def test_runt_frame_is_not_dropped() -> None:
     sw = switch(program(ingress="std.egress_spec = 4;"))
     assert outputs(sw, 0, ETH[:5]) == [(4, ETH[:5])]
+
+
+def test_explicit_reject_behaves_as_accept_on_bmv2() -> None:
+    # p4c's BMv2 back end turns an explicit `transition reject` into the end
+    # of parsing with no error ("not supported on this target" warning)
+    src = error_probe(
+        "state start { pkt.extract(hdr.eth); transition select(hdr.eth.type) { 1: reject; default: accept; } }",
+        "", "", deparser="pkt.emit(hdr.eth); pkt.emit(hdr.err);",
+    )
+    assert outputs(switch(src), 0, frame(1, b"zz")) == [(1, frame(1) + b"\x00zz")]
