@@ -78,6 +78,8 @@ class Switch:
     # ------------------------------------------------------------ packets
     def process(self, port: int, data: bytes) -> PacketResult:
         """One frame in on ``port``; returns everything it caused."""
+        if not 0 <= port < 511:
+            raise InvalidArgument(f"ingress port {port} outside 0..510 (511 is the drop port)")
         result = PacketResult()
         with self.lock:
             self.stats.packets_in += 1

@@ -303,3 +303,15 @@ def test_set_valid_on_invalid_header_zeroes_fields_and_keeps_valid_ones() -> Non
     sw = switch(src)
     assert outputs(sw, 0, frame(1, b"\x11\x22")) == [(1, frame(1, b"\x00\x00"))]
     assert outputs(sw, 0, frame(2, b"\x11\x22")) == [(1, frame(2, b"\x11\x22"))]
+
+
+def test_ingress_port_must_fit_bit9_and_not_be_the_drop_port() -> None:
+    import pytest
+
+    from p4sim.errors import InvalidArgument
+
+    sw = switch(v1("std.egress_spec = 1;"))
+    for bad in (-1, 511, 512):
+        with pytest.raises(InvalidArgument):
+            sw.process(bad, frame(1))
+    assert [p for p, _ in outputs(sw, 510, frame(1))] == [1]
