@@ -315,3 +315,48 @@ def test_ingress_port_must_fit_bit9_and_not_be_the_drop_port() -> None:
         with pytest.raises(InvalidArgument):
             sw.process(bad, frame(1))
     assert [p for p, _ in outputs(sw, 510, frame(1))] == [1]
+
+
+def test_update_checksum_with_payload_covers_the_payload() -> None:
+    src = program(
+        types="header l4_t { bit<16> port; bit<16> ck; }",
+        headers="l4_t l4;",
+        parser="state start { pkt.extract(hdr.eth); pkt.extract(hdr.l4); transition accept; }",
+        ingress="std.egress_spec = 1;",
+        compute="update_checksum_with_payload(hdr.l4.isValid(), { hdr.l4.port, 16w0 }, hdr.l4.ck,"
+                " HashAlgorithm.csum16);",
+    )
+    payload = b"\x01\x02\x03"
+    out = outputs(switch(src), 0, frame(0x1234, b"\x00\x35\xff\xff" + payload))
+    want = csum16(b"\x00\x35\x00\x00" + payload)
+    assert out == [(1, frame(0x1234, b"\x00\x35" + want.to_bytes(2, "big") + payload))]
+
+
+def test_packets_and_control_plane_from_threads() -> None:
+    import threading
+
+    from p4sim.engine.entries import ActionSpec, KeyMatch, TableEntry
+
+    src = program(ingress_decls="""
+        action to(bit<9> p) { std.egress_spec = p; }
+        table fwd { key = { hdr.eth.type: exact; } actions = { to; } default_action = to(2); size = 4096; }
+    """, ingress="fwd.apply();")
+    sw = switch(src)
+    seen: list[int] = []
+
+    def writer() -> None:
+        for i in range(1000):
+            sw.table_insert("I.fwd", TableEntry((KeyMatch("exact", i),), ActionSpec("I.to", (3,))))
+
+    def reader() -> None:
+        for i in range(1000):
+            seen.extend(p for p, _ in sw.process(0, frame(i)).outputs)
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=reader)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sw.stats.errors == 0 and len(seen) == 1000 and set(seen) <= {2, 3}
+    assert len(sw.table_entries("I.fwd")) == 1000
+    assert [p for p, _ in outputs(sw, 0, frame(999))] == [3]
