@@ -274,7 +274,12 @@ class Pipeline:
         std.f_egress_spec = (DROP_PORT + 1) & 0x1FF  # 512 in a bit<9> field
         std.f_packet_length = job.plen
         if self.has("egress_global_timestamp"):
-            std.f_egress_global_timestamp = self.clock_us() & 0xFFFFFFFFFFFF
+            now = self.clock_us()
+            std.f_egress_global_timestamp = now & 0xFFFFFFFFFFFF
+            if self.has("enq_timestamp"):
+                # no queueing here: enqueued and dequeued at once, queues empty
+                std.f_enq_timestamp = now & 0xFFFFFFFF
+                std.f_deq_timedelta = 0
         ctx = Ctx(trace, job.ilen, self._log_msg(pid))
         ctx.std = std
         ctx.payload = job.payload
