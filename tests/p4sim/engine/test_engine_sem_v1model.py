@@ -360,3 +360,11 @@ def test_packets_and_control_plane_from_threads() -> None:
     assert sw.stats.errors == 0 and len(seen) == 1000 and set(seen) <= {2, 3}
     assert len(sw.table_entries("I.fwd")) == 1000
     assert [p for p, _ in outputs(sw, 0, frame(999))] == [3]
+
+
+def test_endless_recirculation_is_cut_and_counted() -> None:
+    lines: list[str] = []
+    sw = switch(v1("std.egress_spec = 1;", egress="recirculate_preserving_field_list(1);"), log=lines.append)
+    assert sw.process(0, frame(1)).outputs == []
+    assert sw.stats.errors == 1
+    assert any("recirculation loop" in ln for ln in lines)
