@@ -18,7 +18,7 @@ over the same MAC listed as remote (it has just been seen here).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from gwctl.alloc import allocate
@@ -34,6 +34,7 @@ from gwctl.model import (
     LearnedMac,
     PhysicalLocator,
     ReplicationMode,
+    UcastMacRemote,
 )
 from gwctl.pipelines import vtep_gateway as p4
 from gwctl.reconcile import Entry
@@ -77,8 +78,97 @@ class _Out:
         return False
 
 
+@dataclass(frozen=True)
+class MacSummary:
+    """What the per-switch part of the translation needs to know of the Ucast_Macs_Remote rows.
+
+    The rows themselves are translated one by one (`ucast_entries`); only two
+    things about them reach further: which remote VTEPs they name (tunnels
+    are allocated for those) and which hosts with an IPv4 address live in a
+    switch (a logical router routes to them). Keeping this summary apart lets
+    the incremental layer re-run the per-switch part only when it changes.
+    """
+
+    ips: Mapping[str, Collection[str]] = field(default_factory=dict)
+    """Logical switch -> locator IPs of its rows."""
+    hosts: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
+    """Logical switch -> MAC -> (IPv4 ipaddr, locator IP), for rows with an IPv4 ipaddr."""
+
+
+def summarize_macs(rows: Iterable[UcastMacRemote]) -> MacSummary:
+    ips: dict[str, set[str]] = {}
+    hosts: dict[str, dict[str, tuple[str, str]]] = {}
+    for row in rows:
+        ips.setdefault(row.logical_switch, set()).add(row.locator.dst_ip)
+        if row.ipaddr and _is_ipv4(row.ipaddr):
+            hosts.setdefault(row.logical_switch, {})[row.mac] = (row.ipaddr, row.locator.dst_ip)
+    return MacSummary(ips, hosts)
+
+
+@dataclass(frozen=True)
+class Core:
+    """The translation of everything but the per-MAC rows, and what those need from it.
+
+    `first` holds entries that precede the MAC entries in precedence (no
+    MAC entry can share their identity anyway), `last` those that MAC
+    entries override: a multicast MAC's dmac entry and a router's ARP reply
+    lose to a unicast MAC row or a learned MAC with the same identity.
+    """
+
+    first: Mapping[tuple, Entry]
+    last: Mapping[tuple, Entry]
+    ids: Ids
+    faults: tuple[Fault, ...]
+    tunnels: Mapping[str, int]
+    """Remote VTEP IP -> tunnel_id, for MAC rows (empty without a tunnel IP of our own)."""
+    bindings: Mapping[tuple[str, int], tuple[int, int, str]]
+    """Realized (port, VLAN) -> (binding_id, port number, logical switch), for learned MACs."""
+
+
 def translate(state: DesiredState, learned: Iterable[LearnedMac], inventory: Inventory,
               previous: Ids = Ids()) -> Translation:
+    """The whole translation: per-switch part, then learned MACs, remote MACs, and what they override.
+
+    The reference for `gwctl.incremental`, which must always arrive at the same result.
+    """
+    core = translate_core(state, summarize_macs(state.ucast_macs_remote.values()), inventory, previous)
+    entries = dict(core.first)
+    for m in sorted(set(learned)):
+        for e in learned_entries(m, core):
+            entries.setdefault(e.identity, e)
+    for _key, row in sorted(state.ucast_macs_remote.items()):
+        for e in ucast_entries(row, core):
+            entries.setdefault(e.identity, e)
+    for ident, e in core.last.items():
+        entries.setdefault(ident, e)
+    return Translation(frozenset(entries.values()), core.ids, core.faults)
+
+
+def learned_entries(m: LearnedMac, core: Core) -> tuple[Entry, ...]:
+    """A MAC learned on a local binding: forward to it, and stop the digests for it."""
+    found = core.bindings.get((m.port, m.vlan))
+    if found is None or found[2] != m.logical_switch:
+        return ()
+    bid, port, ls = found
+    ls_id = core.ids.ls[ls]
+    return (p4.dmac_to_binding(ls_id, m.mac, bid, port), p4.smac_known(ls_id, m.mac, bid))
+
+
+def ucast_entries(row: UcastMacRemote, core: Core) -> tuple[Entry, ...]:
+    """A remote MAC: to the tunnel of its VTEP, and ARP suppression for its IPv4 address."""
+    ls_id = core.ids.ls.get(row.logical_switch)
+    tid = core.tunnels.get(row.locator.dst_ip)
+    if ls_id is None or tid is None:
+        return ()
+    fwd = p4.dmac_to_tunnel(ls_id, row.mac, tid, row.locator.dst_ip)
+    if row.ipaddr and _is_ipv4(row.ipaddr):
+        return (fwd, p4.arp_reply(ls_id, row.ipaddr, row.mac))
+    return (fwd,)
+
+
+def translate_core(state: DesiredState, macs: MacSummary, inventory: Inventory,
+                   previous: Ids = Ids()) -> Core:
+    """Everything but the per-MAC entries; `state.ucast_macs_remote` is not read (`macs` stands for it)."""
     out = _Out()
     switch_name = state.switch.name if state.switch else inventory.switch_name
 
@@ -158,9 +248,8 @@ def translate(state: DesiredState, learned: Iterable[LearnedMac], inventory: Inv
 
     # ---- tunnels ----
     remote_ips: set[str] = set()
-    for (ls, _mac), row in state.ucast_macs_remote.items():
-        if ls in ls_ids.ids:
-            remote_ips.add(row.locator.dst_ip)
+    for ls in ls_ids.ids:
+        remote_ips.update(macs.ips.get(ls, ()))
     for (ls, _mac), row in state.mcast_macs_remote.items():
         if ls in ls_ids.ids:
             remote_ips |= {loc.dst_ip for loc in row.locator_set}
@@ -213,24 +302,13 @@ def translate(state: DesiredState, learned: Iterable[LearnedMac], inventory: Inv
         out.add(p4.logical_switch(ls_id, vni, group))
         out.add(p4.vni_to_ls(vni, ls_id))
 
-    # ---- MACs: local first (freshest), then remote, then multicast ----
-    for m in sorted(learned):
-        bid = binding_ids.ids.get((m.port, m.vlan))
-        if bid is None or bindings.get((m.port, m.vlan)) != m.logical_switch:
-            continue
-        ls_id = ls_ids.ids[m.logical_switch]
-        out.add(p4.dmac_to_binding(ls_id, m.mac, bid, inventory.access_ports[m.port].number))
-        out.add(p4.smac_known(ls_id, m.mac, bid))
+    # ---- what MAC entries override: multicast MACs, logical routers ----
+    late = _Out()
     hosts: dict[str, list[tuple[str, str]]] = {}
-    for (ls, mac), urow in sorted(state.ucast_macs_remote.items()):
-        if ls not in ls_ids.ids or urow.locator.dst_ip not in tunnels:
-            continue
-        ls_id = ls_ids.ids[ls]
-        ip = urow.locator.dst_ip
-        out.add(p4.dmac_to_tunnel(ls_id, mac, tunnels[ip], ip))
-        if urow.ipaddr and _is_ipv4(urow.ipaddr):
-            out.add(p4.arp_reply(ls_id, urow.ipaddr, mac))
-            hosts.setdefault(ls, []).append((urow.ipaddr, mac))
+    for ls in ls_ids.ids:
+        found = macs.hosts.get(ls)
+        if found:
+            hosts[ls] = [(ipaddr, mac) for mac, (ipaddr, ip) in sorted(found.items()) if ip in tunnels]
     specific = sorted(k for k in state.mcast_macs_remote if k[1] != UNKNOWN_DST and k[0] in ls_ids.ids)
     mac_groups = allocate(previous.mac_group, specific, p4.MAC_GROUP_MIN, p4.MAC_GROUP_MAX)
     for key in mac_groups.exhausted:
@@ -240,19 +318,20 @@ def translate(state: DesiredState, learned: Iterable[LearnedMac], inventory: Inv
         mode = state.logical_switches[ls].replication_mode
         replicas = local_replicas[ls] + tunnel_replicas(mrow.locator_set, mode)
         if replicas:
-            out.add(p4.flood_group(gid, replicas))
-            out.add(p4.dmac_to_group(ls_ids.ids[ls], mac, gid))
-
-    # ---- logical routers ----
+            late.add(p4.flood_group(gid, replicas))
+            late.add(p4.dmac_to_group(ls_ids.ids[ls], mac, gid))
     vrf_ids = allocate(previous.vrf, state.logical_routers, p4.ID_MIN, p4.VRF_ID_MAX)
     for name, vrf_id in sorted(vrf_ids.ids.items()):
-        _route(state, name, vrf_id, ls_ids.ids, hosts, inventory.router_mac, out)
+        _route(state, name, vrf_id, ls_ids.ids, hosts, inventory.router_mac, late)
 
-    return Translation(
-        frozenset(out.entries.values()),
+    bound = {key: (bid, inventory.access_ports[key[0]].number, bindings[key])
+             for key, bid in binding_ids.ids.items()}
+    return Core(
+        out.entries, late.entries,
         Ids(ls_ids.ids, binding_ids.ids, tunnel_ids.ids, acl_ids.ids, vrf_ids.ids, mac_groups.ids,
             members.ids, route_groups.ids),
-        tuple(sorted(set(out.faults))),
+        tuple(sorted(set(out.faults + late.faults))),
+        tunnels, bound,
     )
 
 
