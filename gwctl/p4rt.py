@@ -18,6 +18,7 @@ caller (the pipeline module), never from here.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -42,17 +43,27 @@ from finsy import (
     P4TableMatch,
 )
 from finsy.p4entity import P4Replica
+from finsy.proto import p4r
 
 from gwctl.reconcile import Batch, Entry, Kind, Op, Update
 
 log = logging.getLogger(__name__)
+progress_log = logging.getLogger("gwctl.progress")
+"""Progress of large writes ("synced 40000/100000 entries"); `gwctl run` shows it on stderr."""
+WRITE_CHUNK = 5000
+"""Most updates per WriteRequest: bounds the message size (gRPC's default limit is 4 MB) and lets a
+large initial sync report progress. Splitting a batch is safe: updates of one batch never depend on
+each other (reconcile puts dependencies in later batches)."""
+PROGRESS_MIN = 20000
+"""Writes of fewer updates than this report no progress."""
 
 
 @dataclass(frozen=True)
 class Pipeline:
     """What to load: P4Info text file and the target's device config (BMv2 JSON, p4sim container)."""
 
-    p4info: Path
+    p4info: Path | None
+    """None: take the P4Info from the target (read-only tools; needs a pipeline on the target)."""
     device_config: Path | None = None
     """None: use the target's pipeline as is (read-only agent, or one loaded by someone else)."""
 
@@ -296,6 +307,20 @@ class P4RuntimeTarget:
         return self._switch.is_primary
 
     @property
+    def primary_election_id(self) -> int | None:
+        """The election id of the primary controller, from the arbitration answer; None if unknown.
+
+        A client that connects with a low election id and is not primary learns
+        this way that another controller (normally the gwctl agent) holds the switch.
+        """
+        primary = self._switch.primary_id
+        return primary if primary >= 0 else None
+
+    @property
+    def election_id(self) -> int:
+        return self._switch.election_id
+
+    @property
     def is_up(self) -> bool:
         """False once the stream channel is down: the agent must reconnect and resync."""
         return self._switch.is_up
@@ -328,33 +353,42 @@ class P4RuntimeTarget:
         return out
 
     async def write(self, batches: Sequence[Batch]) -> list[Update]:
-        """Write batches in order, one WriteRequest each; return the updates applied.
+        """Write batches in order, one WriteRequest each (or one per WRITE_CHUNK updates); the updates applied.
 
-        On a failure, stops after that batch and raises P4RuntimeWriteError
-        listing what was applied (including the failed batch's successful
+        On a failure, stops after that request and raises P4RuntimeWriteError
+        listing what was applied (including the failed request's successful
         updates; P4Runtime batches are not atomic) and each refused update with
-        its gRPC code.
+        its gRPC code. Writes of PROGRESS_MIN updates or more log their progress
+        on the `gwctl.progress` logger after each request.
         """
         applied: list[Update] = []
+        total = sum(len(b) for b in batches)
+        report = total >= PROGRESS_MIN
         for index, batch in enumerate(batches):
-            if not batch:
-                continue
-            try:
-                await self._switch.write([_as_update(u) for u in batch])
-            except P4ClientError as exc:
-                details = exc.details
-                if not details and exc.code.name in ("UNAVAILABLE", "CANCELLED"):
-                    raise _wrap(exc, f"write batch {index} to {self.address}") from exc
-                if not details:
-                    raise P4RuntimeWriteError(index, applied, [UpdateFailure(u, exc.code.name, exc.message)
-                                                                for u in batch], "(whole batch)") from exc
-                failures = [UpdateFailure(batch[i], err.canonical_code.name, err.message)
-                            for i, err in sorted(details.items())]
-                failed = {i for i in details}
-                applied += [u for i, u in enumerate(batch) if i not in failed]
-                raise P4RuntimeWriteError(index, applied, failures) from exc
-            applied += batch
+            for start in range(0, len(batch), WRITE_CHUNK):
+                chunk = batch[start:start + WRITE_CHUNK]
+                await self._write_chunk(index, chunk, applied)
+                applied += chunk
+                if report:
+                    progress_log.info("synced %d/%d entries", len(applied), total)
         return applied
+
+    async def _write_chunk(self, index: int, chunk: Batch, applied: list[Update]) -> None:
+        """One WriteRequest; on refusal raise P4RuntimeWriteError with `applied` plus the chunk's successes."""
+        try:
+            await self._switch.write([_as_update(u) for u in chunk])
+        except P4ClientError as exc:
+            details = exc.details
+            if not details and exc.code.name in ("UNAVAILABLE", "CANCELLED"):
+                raise _wrap(exc, f"write batch {index} to {self.address}") from exc
+            if not details:
+                raise P4RuntimeWriteError(index, applied, [UpdateFailure(u, exc.code.name, exc.message)
+                                                            for u in chunk], "(whole batch)") from exc
+            failures = [UpdateFailure(chunk[i], err.canonical_code.name, err.message)
+                        for i, err in sorted(details.items())]
+            failed = set(details)
+            applied = applied + [u for i, u in enumerate(chunk) if i not in failed]
+            raise P4RuntimeWriteError(index, applied, failures) from exc
 
     async def read_counter(self, name: str, indexes: Iterable[int] | None = None) -> dict[int, tuple[int, int]]:
         """Indexed counter cells as index -> (packets, bytes); all cells when `indexes` is None."""
@@ -412,3 +446,40 @@ class P4RuntimeTarget:
             data = tuple({k: canon(v) for k, v in dict(item).items()} for item in digest_list)
             yield Digest(digest_list.digest_id, digest_list.list_id, data)
             await self._switch.write([digest_list.ack()])
+
+
+# ------------------------------------------------------------------ probing (operator tools)
+
+
+@dataclass(frozen=True)
+class PipelineState:
+    """What GetForwardingPipelineConfig says: whether a pipeline is loaded, and its cookie."""
+
+    loaded: bool
+    cookie: int | None
+
+
+async def read_pipeline_cookie(address: str, device_id: int = 0, timeout: float = 5.0) -> PipelineState:
+    """The target's pipeline cookie, without taking part in arbitration (a unary call on its own channel).
+
+    Why a separate client: finsy's Switch reads the pipeline only while
+    connecting and keeps what it found to itself; `gwctl status` must show
+    what the target runs now, and must not disturb the agent's stream.
+    """
+    client = finsy.P4Client(address, wait_for_ready=False)
+    await client.open()
+    try:
+        request = p4r.GetForwardingPipelineConfigRequest(
+            device_id=device_id,
+            response_type=p4r.GetForwardingPipelineConfigRequest.ResponseType.COOKIE_ONLY)
+        reply = await asyncio.wait_for(client.request(request), timeout)
+    except P4ClientError as exc:
+        if exc.is_pipeline_missing:
+            return PipelineState(False, None)
+        raise _wrap(exc, f"read pipeline of {address}") from exc
+    except TimeoutError as exc:
+        raise P4RuntimeUnavailable(f"read pipeline of {address}: no answer in {timeout:g}s") from exc
+    finally:
+        await client.close()
+    cookie = reply.config.cookie.cookie if reply.config.HasField("cookie") else None
+    return PipelineState(True, cookie)

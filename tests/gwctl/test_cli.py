@@ -25,7 +25,7 @@ def test_entries_and_faults(vtep_server, inventory, capsys):
     ctl("set", "Logical_Switch", "ls1", "tunnel_key=5001")
     ctl("bind-ls", "gw1", "p1", "10", "ls1")
     ctl("bind-ls", "gw1", "p7", "10", "ls1")
-    assert main(["entries", "--db", vtep_server.unix_remote, "--inventory", str(inventory)]) == 0
+    assert main(["entries", "--desired", "--db", vtep_server.unix_remote, "--inventory", str(inventory)]) == 0
     out = capsys.readouterr().out
     assert "VtepIngress.access.port_vlan_to_ls (('ingress_port', 1), ('vid', 10))" in out
     assert "VtepIngress.tunnel.vni_to_ls (('vni', 5001),)" in out
@@ -35,12 +35,12 @@ def test_entries_and_faults(vtep_server, inventory, capsys):
 
 
 def test_errors_are_one_line_with_status_1(tmp_path, inventory, capsys):
-    assert main(["entries", "--db", f"unix:{tmp_path}/nothing.sock", "--inventory", str(inventory),
+    assert main(["entries", "--desired", "--db", f"unix:{tmp_path}/nothing.sock", "--inventory", str(inventory),
                  "--timeout", "0.5"]) == 1
     assert "cannot read vtep database" in capsys.readouterr().err
     bad = tmp_path / "bad.toml"
     bad.write_text("[switch]\n")
-    assert main(["entries", "--db", "unix:/x", "--inventory", str(bad)]) == 1
+    assert main(["entries", "--desired", "--db", "unix:/x", "--inventory", str(bad)]) == 1
     assert "name is required" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:
         main(["entries"])
