@@ -105,9 +105,13 @@ class Lab:
         if netns_exists(name):
             raise LabError(f"namespace {name} already exists (a previous run still going, or left over?): "
                            f"refusing to reuse it; remove it with `ip netns del {name}` if it is stale")
-        run_ip(["netns", "add", name])
         ns = Namespace(name)
-        self.namespaces.append(ns)
+        self.namespaces.append(ns)  # recorded first: an interrupt during `ip netns add` must not leak it
+        try:
+            run_ip(["netns", "add", name])
+        except LabError:
+            self.namespaces.remove(ns)  # not ours after all: never delete it
+            raise
         ns.run(["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"])
         ns.ip("link", "set", "lo", "up")
         return ns

@@ -89,10 +89,20 @@ class Ovs:
             rows.append((names.get(port, port), int(vlan), mac))
         return rows
 
-    def interface_stats(self, port: str) -> dict[str, int]:
-        text = self.vsctl("get", "Interface", port, "statistics")
-        pairs = (item.split("=") for item in text.strip("{}").split(", ") if "=" in item)
-        return {k: int(v) for k, v in pairs if v.isdigit()}
+    def port_stats(self, bridge: str, port: str) -> dict[str, int]:
+        """rx/tx packets and bytes of one port, read live from the datapath (`ovs-ofctl dump-ports`);
+        the database's Interface statistics lag by up to 5 s."""
+        text = self.ofctl(bridge, "dump-ports", port)
+        stats: dict[str, int] = {}
+        for line in text.splitlines():
+            words = line.replace(":", "").replace(",", " ").split()
+            if "rx" in words or "tx" in words:
+                direction = "rx" if "rx" in words else "tx"
+                for word in words:
+                    key, sep, value = word.partition("=")
+                    if sep and value.isdigit():
+                        stats[f"{direction}_{key}"] = int(value)
+        return stats
 
 
 def check_tools() -> None:

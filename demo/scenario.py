@@ -79,6 +79,10 @@ def scenario(topo: Topology, check: Checks) -> None:
         print(f"  $ ip netns exec {bm1} ping -c 3 {vm.ip}\n{_indent(out)}")
         check(f"{bm1} -> {vm.name} ({vm.ip}): {replies}/3 replies", replies == 3)
 
+    replies, out = topo.ping(VM1, BM1, count=3)
+    print(f"  $ ip netns exec {topo.name(VM1.name)} ping -c 3 {BM1.ip}      # and from the VM's side\n{_indent(out)}")
+    check(f"{topo.name(VM1.name)} -> {bm1} ({BM1.ip}): {replies}/3 replies", replies == 3)
+
     _section("4. What each side learned")
     macs = topo.local_macs()
     print(f"  $ vtep-ctl list-local-macs {LOGICAL_SWITCH}      # written by gwctl from the data plane's digest")
@@ -96,12 +100,13 @@ def scenario(topo: Topology, check: Checks) -> None:
 
     _section("5. Counters")
     print("  Logical_Binding_Stats of the binding (gwctl copies the P4 binding counters every few seconds):")
-    wait_until(lambda: topo.binding_stats()["packets_to_local"] >= 6, "binding counters in the vtep DB", timeout=30)
+    wait_until(lambda: topo.binding_stats()["packets_to_local"] >= 9, "binding counters in the vtep DB", timeout=30)
     stats = topo.binding_stats()
     print(_indent(" ".join(f"{k}={v}" for k, v in stats.items())))
-    check("binding counters reached the vtep DB", stats["packets_to_local"] >= 6 and stats["packets_from_local"] >= 6)
-    vx = topo.hv.interface_stats("vxlan0")
-    print(f"  OVS vxlan0 on {hv1}: rx_packets={vx.get('rx_packets', 0)} tx_packets={vx.get('tx_packets', 0)}")
+    check("binding counters reached the vtep DB", stats["packets_to_local"] >= 9 and stats["packets_from_local"] >= 9)
+    wire = topo.hv.port_stats("br-phy", "eth0")
+    print(f"  underlay wire at {hv1} (br-phy port eth0): {wire.get('rx_pkts', 0)} packets from the gateway,"
+          f" {wire.get('tx_pkts', 0)} to it (VXLAN, plus OVS's ARP for {GW_TUNNEL_IP})")
 
     _section(f"6. The operator removes the binding: {bm1} is cut off")
     print(f"  $ vtep-ctl unbind-ls {SWITCH} {ACCESS_PORT} {topo.vlan}")
@@ -126,8 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         print("the demo needs root (network namespaces, veths)", file=sys.stderr)
         return 2
     # SIGTERM and SIGHUP unwind like Ctrl-C, so the `with` block removes everything
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda signum, _: sys.exit(128 + signum))
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="vtep-demo-"))
     check = Checks()
@@ -147,8 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         for log in sorted(workdir.glob("**/*.log"))[:8]:
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-8:])
             print(f"--- {log}\n{tail}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print("\ninterrupted; everything removed", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"\ninterrupted ({exc or 'SIGINT'}); namespaces and daemons removed", file=sys.stderr)
+        if args.workdir is None and not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
         return 130
     _section("Summary")
     for what, passed in check.results:

@@ -39,11 +39,13 @@ def topo(tmp_path_factory: pytest.TempPathFactory):
         yield topology
 
 
-def test_bm1_pings_both_vms_through_the_gateway(topo: Topology):
+def test_bm1_and_the_vms_ping_each_other_through_the_gateway(topo: Topology):
     for vm in (VM1, VM2):
         topo.wait_for_ping(BM1, vm)
         replies, out = topo.ping(BM1, vm, count=3)
         assert replies == 3, out
+    replies, out = topo.ping(VM1, BM1, count=3)   # and from the hypervisor's side
+    assert replies == 3, out
     # it went through the tunnel: the hypervisor learned bm1 behind its VXLAN port
     assert topo.hv is not None
     assert ("vxlan0", 0, BM1.mac) in topo.hv.fdb("br-int")
