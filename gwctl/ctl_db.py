@@ -220,6 +220,24 @@ class VtepCtl:
                         if target.uuid == ls.uuid]
         return sorted(out)
 
+    # ------------------------------------------------------------ fault columns (read-only)
+
+    def reported_faults(self, switch: str) -> list[dict[str, str]]:
+        """The fault columns as the agent wrote them: our switch and its ports, routers, ACLs.
+
+        They hold what only the agent knows (a full table on the switch),
+        besides what `validate` finds in the database.
+        """
+        rows: list[tuple[str, str, Row, str]] = []
+        for ps in self.rows("Physical_Switch"):
+            if ps.name == switch:
+                rows.append(("Physical_Switch", ps.name, ps, "switch_fault_status"))
+                rows += [("Physical_Port", p.name, p, "port_fault_status") for p in ps.ports]
+        rows += [("Logical_Router", r.name, r, "LR_fault_status") for r in self.rows("Logical_Router")]
+        out = [{"table": table, "row": name, "code": code}
+               for table, name, row, column in rows for code in getattr(row, column)]
+        return sorted(out, key=lambda f: (f["table"], f["row"], f["code"]))
+
     # ------------------------------------------------------------ Logical_Switch
 
     def ls_list(self) -> list[LogicalSwitchInfo]:

@@ -174,7 +174,8 @@ def diff_of(plan: Plan, realized: frozenset[Entry]) -> Diff:
 
 
 def status_dict(*, db_remote: str, switch: str, db_error: str, desired: DesiredState | None,
-                inventory: Inventory, view: TargetView, device_id: int, election_id: int) -> dict[str, Any]:
+                inventory: Inventory, view: TargetView, device_id: int, election_id: int,
+                reported_faults: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """The `gwctl status` document (also the source of its text form)."""
     plan = diff = None
     if desired is not None and view.reachable and view.pipeline is not None and view.pipeline.loaded:
@@ -202,6 +203,8 @@ def status_dict(*, db_remote: str, switch: str, db_error: str, desired: DesiredS
         "pending": None if diff is None else diff.counts,
         "in_sync": diff is not None and diff.in_sync,
         "faults": [] if plan is None else [fault_dict(f) for f in plan.faults],
+        # as the database's fault columns hold them: what the agent wrote, e.g. a full table
+        "reported_faults": reported_faults or [],
     }
 
 
@@ -230,7 +233,9 @@ def status_lines(doc: dict[str, Any]) -> list[str]:
         state = "in sync" if doc["in_sync"] else (f"OUT OF SYNC: {p['insert']} to insert, {p['modify']} to modify, "
                                                    f"{p['delete']} to delete")
         out.append(f"sync      {state}")
-    out.append(f"faults    {len(doc['faults'])}")
+    out.append(f"faults    {len(doc['faults'])} found in the database's rows, "
+               f"{len(doc['reported_faults'])} in its fault columns")
     out += [f"  {f['table']} {f['row']}: {f['code']}" + (f" ({f['detail']})" if f["detail"] else "")
             for f in doc["faults"]]
+    out += [f"  reported: {f['table']} {f['row']}: {f['code']}" for f in doc["reported_faults"]]
     return out

@@ -140,6 +140,15 @@ def test_status_entries_diff_with_and_without_the_agent(tmp_path, vtep_server, p
         assert (proc.stdout, proc.returncode) == ("", 0)
         text = gwctl("status", *db, *target).stdout
         assert "primary   a controller is primary (election id 10)" in text and "sync      in sync" in text
+        # a binding on a port the inventory lacks: found by status, reported by the agent
+        vtep_server.vtep_ctl("add-port", "gw1", "p7")
+        assert gwctl("bind", "p7", "10", "ls1", "--switch", "gw1", *edit).returncode == 0
+        wait_for(lambda: status(db, target)["reported_faults"], "agent reported the fault")
+        doc = status(db, target)
+        assert [(f["table"], f["row"], f["code"]) for f in doc["faults"]] == [
+            ("Physical_Port", "p7", "unspecified_fault")]
+        assert doc["reported_faults"] == [{"table": "Physical_Port", "row": "p7", "code": "unspecified_fault"}]
+        assert "  reported: Physical_Port p7: unspecified_fault" in gwctl("status", *db, *target).stdout
     finally:
         agent.stop()
     # no agent: the switch keeps its entries; the database moves on; status and diff say so
