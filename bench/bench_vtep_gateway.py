@@ -101,8 +101,8 @@ class Gateway:
         rnd = random.Random(4)
         n_local = n_macs // 2
         # MAC -> (ls, binding index) for locals, (ls, tunnel_id) for remotes
-        self.local = [(0x0A0000000000 + i, 1 + i % N_LS, rnd.randrange(2)) for i in range(n_local)]
-        self.remote = [(0x0B0000000000 + i, 1 + i % N_LS, 1 + rnd.randrange(N_VTEPS))
+        self.local = [(0x020A00000000 + i, 1 + i % N_LS, rnd.randrange(2)) for i in range(n_local)]
+        self.remote = [(0x020B00000000 + i, 1 + i % N_LS, 1 + rnd.randrange(N_VTEPS))
                        for i in range(n_macs - n_local)]
 
     def _ins(self, table: str, keys: tuple[KeyMatch, ...], action: str, *args: int) -> None:
