@@ -42,6 +42,7 @@ from gwctl.model import (
     Fault,
     FrozenMap,
     LearnedMac,
+    PhysicalPort,
     PhysicalSwitch,
     UcastMacRemote,
 )
@@ -213,6 +214,11 @@ class Incremental:
     def checked(self) -> DesiredState:
         """The validated state without its Ucast_Macs_Remote rows (ports, switches, routers...)."""
         return self._checked.state
+
+    @property
+    def ports(self) -> Mapping[str, PhysicalPort]:
+        """Physical_Ports as the database has them (before validation)."""
+        return self._rows[PORT]
 
     @property
     def learned(self) -> frozenset[LearnedMac]:

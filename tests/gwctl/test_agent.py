@@ -14,6 +14,7 @@ from gwctl.p4rt import P4RuntimeTarget, Pipeline, UpdateFailure
 from gwctl.pipelines import vtep_gateway as p4
 from gwctl.reconcile import Kind, Op, Update
 from gwctl.translate import Ids
+from gwctl.vtepdb import VtepDb
 from tests.gwctl.p4sim_target import REPO, P4simServer, compile_program
 from tests.gwctl.test_translate import INV, MAC1, MAC2, TUNNEL_IP, state
 
@@ -195,6 +196,53 @@ def test_agent_registers_again_after_the_database_is_reset(vtep_server, p4sim, p
             await asyncio.to_thread(ctl, "bind-ls", "gw1", "p2", "0", "ls2")
             await _wait(lambda: "unknown-dst" in ctl("list-local-macs", "ls2"), "Mcast_Macs_Local in the new DB")
             assert not task.done()
+        finally:
+            agent.stop()
+            await asyncio.wait_for(task, 30)
+
+    asyncio.run(scenario())
+
+
+def test_incremental_changes_leave_the_target_equal_to_the_full_translation(vtep_server, p4sim, program):
+    """Row by row through the agent's incremental path; the switch ends as translate of the final DB says."""
+    pipeline = Pipeline(program.p4info, program.device_config)
+    cfg = AgentConfig(vtep_server.unix_remote, p4sim.address, INV, pipeline, stats_interval=60)
+    ctl = vtep_server.vtep_ctl
+    ctl("add-ps", "gw1")
+    for port in ("p1", "p2"):
+        ctl("add-port", "gw1", port)
+    ctl("add-ls", "ls1")
+    ctl("set", "Logical_Switch", "ls1", "tunnel_key=5001")
+    ctl("bind-ls", "gw1", "p1", "10", "ls1")
+    macs = [f"00:00:5e:00:53:{i:02x}" for i in range(1, 9)]
+
+    async def scenario() -> None:
+        agent = Agent(cfg)
+        task = asyncio.create_task(agent.run())
+        try:
+            await _wait(lambda: agent.state.syncs >= 1 or task.done(), "first sync")
+            for i, mac in enumerate(macs):
+                await asyncio.to_thread(ctl, "add-ucast-remote", "ls1", mac, f"198.18.1.{1 + i % 3}")
+            await asyncio.to_thread(ctl, "del-ucast-remote", "ls1", macs[0])
+            await asyncio.to_thread(ctl, "add-ucast-remote", "ls1", macs[1], "198.18.1.9")  # moved VTEP
+            await asyncio.to_thread(ctl, "add-mcast-remote", "ls1", "unknown-dst", "198.18.1.2")
+            await asyncio.to_thread(ctl, "add-ls", "ls2")
+            await asyncio.to_thread(ctl, "set", "Logical_Switch", "ls2", "tunnel_key=5002")
+            await asyncio.to_thread(ctl, "add-ucast-remote", "ls2", macs[2], "198.18.1.1")
+            await asyncio.to_thread(ctl, "bind-ls", "gw1", "p2", "0", "ls2")   # ls2's MAC becomes realized
+            await asyncio.to_thread(ctl, "unbind-ls", "gw1", "p1", "10")       # ls1's MACs go
+            await asyncio.to_thread(ctl, "bind-ls", "gw1", "p1", "20", "ls1")  # and come back
+            db = VtepDb(vtep_server.unix_remote, "gw1")
+            try:
+                await asyncio.to_thread(db.run_until, lambda: db.synced, 10)
+                want = compute(db.desired, frozenset(), INV, agent.state.ids, frozenset()).entries
+            finally:
+                db.close()
+            await _wait(lambda: agent.state.realized == want, "realized as translated")
+            async with P4RuntimeTarget(p4sim.address, pipeline, election_id=5) as observer:
+                on_switch = {e for e in await observer.read_entries() if e.kind != Kind.DEFAULT}
+            assert on_switch == want
+            assert len([e for e in want if e.table == p4.DMAC]) == 8
         finally:
             agent.stop()
             await asyncio.wait_for(task, 30)
