@@ -117,13 +117,15 @@ class Lab:
         return ns
 
     def veth(self, a: Namespace, a_if: str, b: Namespace, b_if: str, *, a_mac: str | None = None,
-             b_mac: str | None = None) -> None:
+             b_mac: str | None = None, mtu: int | None = None) -> None:
         """A cable between two hosts. Both ends are created directly in their
         namespaces, so the root namespace never holds (or sends on) either."""
         run_ip(["link", "add", a_if, "netns", a.name, "type", "veth", "peer", "name", b_if, "netns", b.name])
         for ns, ifname, mac in ((a, a_if, a_mac), (b, b_if, b_mac)):
             if mac:
                 ns.ip("link", "set", ifname, "address", mac)
+            if mtu:
+                ns.ip("link", "set", ifname, "mtu", str(mtu))
             ns.ip("link", "set", ifname, "up")
 
     def spawn(self, label: str, ns: Namespace, argv: Sequence[str], *, log: Path,
@@ -136,6 +138,11 @@ class Lab:
                                     env=env, cwd=cwd)
         self.processes.append((label, proc))
         return proc
+
+    def stop(self, proc: subprocess.Popen[bytes]) -> None:
+        """Stop one process we started, before the end of the run."""
+        stop_process_group(proc)
+        self.processes = [(label, p) for label, p in self.processes if p is not proc]
 
     def check_alive(self) -> None:
         """Raise if a daemon died: a dead agent explains a failed ping better than the ping does."""

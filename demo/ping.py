@@ -75,9 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-c", "--count", type=int, default=3)
     ap.add_argument("-W", "--wait", type=float, default=2.0, help="seconds to wait for each reply")
     ap.add_argument("-i", "--interval", type=float, default=0.5)
+    ap.add_argument("-s", "--size", type=int, default=56, help="ICMP payload bytes")
     args = ap.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)
-    return 0 if ping(args.destination, args.count, args.wait, args.interval) else 1
+    return 0 if ping(args.destination, args.count, args.wait, args.interval, args.size) else 1
 
 
 if __name__ == "__main__":

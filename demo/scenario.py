@@ -71,10 +71,20 @@ def scenario(topo: Topology, check: Checks) -> None:
     print(_indent(topo.gateway.gwctl("diff")))
 
     _section(f"3. {bm1} pings the VMs: ARP flooded to {hv1} over VXLAN, ICMP both ways through the tunnel")
+    t0 = time.monotonic()
+    with topo.capture("hv1", "udp port 4789") as wire, topo.capture(VM2.name, "arp") as at_vm2:
+        topo.wait_for_ping(BM1, VM1)
+    print(f"  first reply from {VM1.ip} after {time.monotonic() - t0:.1f}s (ARP on both sides, learning)")
+    who_has = f"who-has {VM1.ip} tell {BM1.ip}"
+    vxlan = [line for line in wire.read_text().splitlines() if "VXLAN" in line or who_has in line]
+    print(f"  tcpdump -i eth0 on {hv1} (the underlay), bm1's ARP request:\n" + _indent("\n".join(vxlan[:2]) or "-"))
+    arp = [line for line in at_vm2.read_text().splitlines() if who_has in line]
+    print(f"  tcpdump -i eth0 on {topo.name(VM2.name)} (not the one asked, gets the broadcast too):\n"
+          + _indent("\n".join(arp) or "-"))
+    check(f"bm1's ARP broadcast crossed the underlay in VXLAN (VNI 5000) and reached {VM2.name}",
+          any("vni 5000" in line for line in vxlan) and any("ff:ff:ff:ff:ff:ff" in line for line in arp))
     for vm in (VM1, VM2):
-        t0 = time.monotonic()
         topo.wait_for_ping(BM1, vm)
-        print(f"  first reply from {vm.ip} after {time.monotonic() - t0:.1f}s (ARP on both sides, learning)")
         replies, out = topo.ping(BM1, vm, count=3)
         print(f"  $ ip netns exec {bm1} ping -c 3 {vm.ip}\n{_indent(out)}")
         check(f"{bm1} -> {vm.name} ({vm.ip}): {replies}/3 replies", replies == 3)
@@ -82,6 +92,11 @@ def scenario(topo: Topology, check: Checks) -> None:
     replies, out = topo.ping(VM1, BM1, count=3)
     print(f"  $ ip netns exec {topo.name(VM1.name)} ping -c 3 {BM1.ip}      # and from the VM's side\n{_indent(out)}")
     check(f"{topo.name(VM1.name)} -> {bm1} ({BM1.ip}): {replies}/3 replies", replies == 3)
+
+    replies, out = topo.ping(BM1, VM2, count=2, size=1472)
+    print(f"  $ ip netns exec {bm1} ping -c 2 -s 1472 {VM2.ip}      # 1500-byte packets: 1564 bytes on the"
+          f" underlay (MTU 1600)\n{_indent(out)}")
+    check(f"{bm1} -> vm2 with full-size (1500-byte) IP packets: {replies}/2 replies", replies == 2)
 
     _section("4. What each side learned")
     macs = topo.local_macs()

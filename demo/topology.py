@@ -23,9 +23,11 @@ is configured only through the vtep database, with vtep-ctl, as an operator
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +49,7 @@ VM2 = Host("vm2", "192.0.2.22", "02:00:00:00:00:22")
 OVERLAY_PREFIX = 24
 
 GW_TUNNEL_IP, HV_TUNNEL_IP, UNDERLAY_PREFIX = "198.18.0.1", "198.18.0.2", 24
+UNDERLAY_MTU = 1600
 GW_UPLINK_MAC, HV_PHY_MAC = "02:00:00:00:01:00", "02:00:00:00:02:00"
 SWITCH, ACCESS_PORT, LOGICAL_SWITCH, VNI = "gw1", "p1", "ls0", 5000
 
@@ -75,6 +78,7 @@ class Topology:
         self.hv: Ovs | None = None
         self.vtep: VtepDatabase | None = None
         self.gateway: Gateway | None = None
+        self._captures = 0
 
     def __enter__(self) -> Topology:
         try:
@@ -125,7 +129,8 @@ class Topology:
         hv1 = self.ns["hv1"]
         self.hv = hv = Ovs(self.lab, hv1, self.workdir / "hv1").start()
         # underlay: the tunnel endpoint is br-phy (a netdev bridge) and the veth to the gateway its port
-        self.lab.veth(self.ns["gw"], "up0", hv1, "eth0", a_mac=GW_UPLINK_MAC)
+        # room for the 50 bytes of VXLAN, so the tenants keep their 1500-byte MTU (as any VXLAN underlay)
+        self.lab.veth(self.ns["gw"], "up0", hv1, "eth0", a_mac=GW_UPLINK_MAC, mtu=UNDERLAY_MTU)
         hv.add_netdev_bridge("br-phy", hwaddr=HV_PHY_MAC)
         hv.add_port("br-phy", "eth0")
         hv1.ip("addr", "add", f"{HV_TUNNEL_IP}/{UNDERLAY_PREFIX}", "dev", "br-phy")
@@ -170,16 +175,32 @@ class Topology:
         wait_until(lambda: "unknown-dst" in self.vtep_ctl("list-local-macs", LOGICAL_SWITCH),
                    "gwctl realizing the binding (Mcast_Macs_Local unknown-dst)", timeout=60)
 
-    def ping(self, src: Host, dst: Host, count: int = 3, wait: float = 2.0) -> tuple[int, str]:
+    def ping(self, src: Host, dst: Host, count: int = 3, wait: float = 2.0, size: int = 56) -> tuple[int, str]:
         """(replies, output) of ICMP echo from host `src` to `dst`, sent by src's own kernel."""
         self.lab.check_alive()
         proc = self.ns[src.name].run(
-            [sys.executable, "-m", "demo.ping", "-c", str(count), "-W", str(wait), dst.ip], check=False,
+            [sys.executable, "-m", "demo.ping", "-c", str(count), "-W", str(wait), "-s", str(size), dst.ip],
+            check=False,
             timeout=count * (wait + 1) + 30, env={**os.environ, "PYTHONPATH": str(REPO)})
         if proc.returncode not in (0, 1):
             raise LabError(f"ping failed to run: {proc.stderr.strip()}")
         replies = sum(" bytes from " in line for line in proc.stdout.splitlines())
         return replies, proc.stdout.rstrip()
+
+    @contextlib.contextmanager
+    def capture(self, host: str, bpf: str, iface: str = "eth0") -> Iterator[Path]:
+        """tcpdump (frames received) on `host`'s `iface` while the block runs; yields the file its text
+        output goes to. Seeing the frames arrive on the far host is the proof of what the gateway did."""
+        self._captures += 1
+        log = self.workdir / f"tcpdump-{host}-{iface}-{self._captures}.txt"
+        proc = self.lab.spawn(f"tcpdump ({host})", self.ns[host],
+                              ["tcpdump", "-i", iface, "-n", "-e", "-l", "-Q", "in", bpf], log=log)
+        try:
+            wait_until(lambda: "listening on" in log.read_text(), f"tcpdump on {host}", timeout=15)
+            yield log
+            time.sleep(0.3)
+        finally:
+            self.lab.stop(proc)
 
     def wait_for_ping(self, src: Host, dst: Host, timeout: float = 60.0) -> None:
         """The first packets wait for ARP (overlay and underlay) and for gwctl's entries; retry until one passes."""

@@ -24,6 +24,7 @@ from demo.topology import ACCESS_PORT, BM1, GW_TUNNEL_IP, SWITCH, VM1, VM2, Topo
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root for network namespaces"),
+    pytest.mark.skipif(not os.path.exists("/dev/net/tun"), reason="OVS's userspace datapath needs /dev/net/tun"),
     pytest.mark.skipif(shutil.which("ovs-vswitchd") is None or shutil.which("vtep-ctl") is None,
                        reason="needs openvswitch-switch and openvswitch-vtep (scripts/install-deps.sh)"),
     pytest.mark.timeout(240),
@@ -40,12 +41,20 @@ def topo(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_bm1_and_the_vms_ping_each_other_through_the_gateway(topo: Topology):
+    # the first ping's ARP broadcast is flooded by the gateway to the hypervisor, in VXLAN with VNI 5000
+    with topo.capture("hv1", "udp port 4789") as wire:
+        topo.wait_for_ping(BM1, VM1)
+    assert any(f"who-has {VM1.ip} tell {BM1.ip}" in line for line in wire.read_text().splitlines()), \
+        wire.read_text()
+    assert "vni 5000" in wire.read_text()
     for vm in (VM1, VM2):
         topo.wait_for_ping(BM1, vm)
         replies, out = topo.ping(BM1, vm, count=3)
         assert replies == 3, out
     replies, out = topo.ping(VM1, BM1, count=3)   # and from the hypervisor's side
     assert replies == 3, out
+    replies, out = topo.ping(BM1, VM2, count=2, size=1472)   # full 1500-byte packets fit the 1600 underlay
+    assert replies == 2, out
     # it went through the tunnel: the hypervisor learned bm1 behind its VXLAN port
     assert topo.hv is not None
     assert ("vxlan0", 0, BM1.mac) in topo.hv.fdb("br-int")
