@@ -12,6 +12,7 @@ the vtep schema, in a directory of its own, reached by its unix socket.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +91,7 @@ class Gateway:
         self.inventory = directory / "gw.toml"
         self.agent_log = directory / "gwctl.log"
         self.p4sim_log = directory / "p4sim.log"
+        self.agent: subprocess.Popen[bytes] | None = None
 
     @property
     def p4rt(self) -> str:
@@ -117,11 +119,14 @@ class Gateway:
 
     def start_agent(self) -> None:
         self.inventory.write_text(self.cfg.inventory())
-        self.lab.spawn("gwctl", self.ns, [
+        self.agent = self.lab.spawn("gwctl", self.ns, [
             *_tool("gwctl", "gwctl.cli"), "-v", "run", "--db", self.vtep.remote, "--inventory", str(self.inventory),
             "--p4rt", self.p4rt, "--p4info", str(self.p4info), "--device-config", str(self.device_config),
             "--device-id", str(self.cfg.device_id)], log=self.agent_log, cwd=REPO)
         wait_until(self._registered, f"gwctl registering {self.cfg.switch} in the vtep database", timeout=60)
+
+    def stop_agent(self) -> None:
+        self.lab.stop(self.agent)
 
     def _registered(self) -> bool:
         self.lab.check_alive()
