@@ -45,6 +45,14 @@ def _indent(text: str, by: str = "    ") -> str:
     return "\n".join(by + line for line in text.splitlines())
 
 
+def _first_packet_trace(trace: Path) -> str:
+    """The decisions (table hits, replication, outputs) p4sim logged for packet [1]."""
+    keep = ("Processing", "Table", "Multicast", "Transmitting", "Dropping")
+    lines = [line for line in trace.read_text(errors="replace").splitlines()
+             if line.startswith("[1] ") and any(word in line for word in keep)]
+    return "\n".join(lines) or "(no trace)"
+
+
 class Checks:
     """The scenario's verdicts, printed at the end (and the exit status)."""
 
@@ -83,6 +91,9 @@ def scenario(topo: Topology, check: Checks) -> None:
           + _indent("\n".join(arp) or "-"))
     check(f"bm1's ARP broadcast crossed the underlay in VXLAN (VNI 5000) and reached {VM2.name}",
           any("vni 5000" in line for line in vxlan) and any("ff:ff:ff:ff:ff:ff" in line for line in arp))
+    if topo.trace:
+        print("  p4sim's trace of the gateway's first packet (bm1's ARP request), tables and outputs:")
+        print(_indent(_first_packet_trace(topo.gateway.dir / "p4sim.trace"), "    | "))
     for vm in (VM1, VM2):
         topo.wait_for_ping(BM1, vm)
         replies, out = topo.ping(BM1, vm, count=3)

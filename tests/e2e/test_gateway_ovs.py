@@ -25,8 +25,8 @@ from demo.topology import ACCESS_PORT, BM1, GW_TUNNEL_IP, SWITCH, VM1, VM2, Topo
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root for network namespaces"),
     pytest.mark.skipif(not os.path.exists("/dev/net/tun"), reason="OVS's userspace datapath needs /dev/net/tun"),
-    pytest.mark.skipif(shutil.which("ovs-vswitchd") is None or shutil.which("vtep-ctl") is None,
-                       reason="needs openvswitch-switch and openvswitch-vtep (scripts/install-deps.sh)"),
+    pytest.mark.skipif(any(shutil.which(tool) is None for tool in ("ovs-vswitchd", "vtep-ctl", "tcpdump")),
+                       reason="needs openvswitch-switch, openvswitch-vtep, tcpdump (scripts/install-deps.sh)"),
     pytest.mark.timeout(240),
 ]
 
