@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """gwctl end to end (issue #5 "Speed"): vtep DB rows -> entries in the target.
 
-    python3 bench/bench_gwctl.py [--macs 100000] [--changes 100] [--profile gwctl.prof]
+    python3 bench/bench_gwctl.py [--macs 100000] [--changes 100] [--profile gwctl.prof] [--py-spy stacks.txt]
 
 What runs, all on 127.0.0.1 / unix sockets in a temporary directory:
 
@@ -66,6 +66,14 @@ BIG_MAC_TABLE = 131072
 
 
 # ------------------------------------------------------------------ helpers
+
+
+def git_state() -> str:
+    """The commit measured, and whether p4sim/, gwctl/ or p4src/ had uncommitted edits (others work here too)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False).stdout.strip()
+    dirty = git("status", "--porcelain", "--", "p4sim", "gwctl", "p4src")
+    return f"{git('rev-parse', '--short', 'HEAD')}{' + uncommitted edits' if dirty else ''}"
 
 
 def proc_status(pid: int) -> dict[str, int]:
@@ -266,7 +274,7 @@ def raw_client(address: str, p4info_path: Path, devcfg_path: Path, entries_path:
 
 
 class Bench:
-    def __init__(self, work: Path, macs: int, profile: Path | None) -> None:
+    def __init__(self, work: Path, macs: int, profile: Path | None, spy: Path | None = None) -> None:
         from tests.gwctl.vtep_server import VtepServer
 
         self.work = work
@@ -277,6 +285,7 @@ class Bench:
         self.db = VtepServer(work / "ovsdb").start()
         self.target = Target()
         self.profile = profile
+        self.spy = spy
         self.agent: subprocess.Popen | None = None
         self.rss_peak = 0
         self._sampling = False
@@ -366,6 +375,12 @@ class Bench:
 
         t0 = time.perf_counter()
         sender = threading.Thread(target=send)
+        spy = None
+        if self.spy:
+            # every thread of the agent (cProfile sees only the main one; the vtep DB has its own)
+            spy = subprocess.Popen(["py-spy", "record", "--threads", "--format", "raw", "-r", "100",
+                                    "-o", str(self.spy), "--pid", str(self.agent.pid)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         sender.start()
         deadline = time.monotonic() + timeout
         while self.target.count() < before + self.macs:
@@ -377,6 +392,9 @@ class Bench:
             time.sleep(0.01)
         done = time.perf_counter()
         sender.join()
+        if spy is not None:
+            os.kill(spy.pid, signal.SIGINT)
+            spy.wait(60)
         return {"seconds": done - t0, "ack": acked["t"] - t0, "count": self.target.count() - before}
 
     def dmac_rows(self) -> list[tuple[int, int, int, int]]:
@@ -459,12 +477,16 @@ def main() -> int:
     ap.add_argument("--macs", type=int, default=100_000, help="Ucast_Macs_Remote rows in the bulk transaction")
     ap.add_argument("--changes", type=int, default=100, help="single-row changes timed one by one")
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed for the bulk load")
-    ap.add_argument("--profile", type=Path, help="run the agent under cProfile, stats written here")
+    ap.add_argument("--profile", type=Path, help="run the agent under cProfile (main thread only), stats here")
+    ap.add_argument("--py-spy", type=Path, dest="spy",
+                    help="sample every agent thread with py-spy during the bulk load (raw folded stacks here)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, program)")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-gwctl-"))
-    print(f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f}; work dir {work}")
-    bench = Bench(work, a.macs, a.profile.resolve() if a.profile else None)
+    print(f"python {sys.version.split()[0]}; commit {git_state()}; {os.cpu_count()} CPUs; "
+          f"load {os.getloadavg()[0]:.2f}; work dir {work}")
+    bench = Bench(work, a.macs, a.profile.resolve() if a.profile else None,
+                  a.spy.resolve() if a.spy else None)
     try:
         bench.configure()
         bench.start_agent()

@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import random
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -71,6 +72,14 @@ def mac_str(m: int) -> str:
 
 def exact(*values: int) -> tuple[KeyMatch, ...]:
     return tuple(KeyMatch("exact", v) for v in values)
+
+
+def git_state() -> str:
+    """The commit measured, and whether p4sim/, gwctl/ or p4src/ had uncommitted edits (others work here too)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False).stdout.strip()
+    dirty = git("status", "--porcelain", "--", "p4sim", "gwctl", "p4src")
+    return f"{git('rev-parse', '--short', 'HEAD')}{' + uncommitted edits' if dirty else ''}"
 
 
 def rss_kib() -> tuple[int, int]:
@@ -263,7 +272,7 @@ def main() -> int:
     rss0 = rss_kib()[0]
     gw = Gateway(a.macs)
     rss1 = rss_kib()[0]
-    print(f"python {sys.version.split()[0]}, single thread, p4sim Python API")
+    print(f"python {sys.version.split()[0]}, single thread, p4sim Python API, commit {git_state()}")
     print(f"compile + Switch: {gw.compile_s:.2f} s; RSS {rss0 / 1024:.0f} -> {rss1 / 1024:.0f} MiB")
     secs, n = gw.install_macs()
     rss2, hwm = rss_kib()
