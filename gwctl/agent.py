@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -117,6 +118,17 @@ def write_failure_faults(switch: str, failures: list[UpdateFailure]) -> list[Fau
     return out
 
 
+def tune_gc() -> None:
+    """Collect garbage less often: the agent holds 100,000s of long-lived objects (rows, model, entries).
+
+    With CPython's default thresholds (700, 10, 10) building them triggers
+    full collections that scan them all again and again, which doubled the
+    initial sync at 100,000 MACs. They are acyclic values, freed by reference
+    counting; the cyclic collector only has to catch the rare cycle.
+    """
+    gc.set_threshold(100_000, 50, 100)
+
+
 @dataclass
 class AgentConfig:
     db_remote: str
@@ -185,6 +197,7 @@ class Agent:
         """
         cfg = self.config
         inv = cfg.inventory
+        tune_gc()
         self._db = await self._db_call(VtepDb, cfg.db_remote, inv.switch_name)
         db = self._db
         try:
@@ -337,6 +350,7 @@ class Agent:
         engine = self._engine
         realized = self.state.realized_index
         if changes is None or engine is None:
+            gc.unfreeze()   # the previous translation may go now
             engine = self._engine = Incremental(inv, self.state.ids)
             engine.load(db.desired, self.state.learned)
             wanted: dict[tuple, Entry | None] = dict(engine.index())
@@ -378,6 +392,8 @@ class Agent:
                 log.info("fault cleared: %s", fault)
         self.state.faults = new_faults
         self.state.syncs += 1
+        if changes is None:
+            gc.freeze()     # what a full sync built lives long: keep the collector off it
         await self._write_once("faults", self.state.faults, db.write_faults)
         await self._write_once("ucast_local", ucast_local, db.write_ucast_local)
         await self._write_once("mcast_local", mcast_local, db.write_mcast_local)

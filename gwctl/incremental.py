@@ -376,7 +376,9 @@ class Incremental:
         ls, mac = key
         ip, host = summary
         self._summaries[key] = summary
-        counts = self._ips.setdefault(ls, Counter())
+        counts = self._ips.get(ls)
+        if counts is None:
+            counts = self._ips[ls] = Counter()
         counts[ip] += 1
         self._by_ip.setdefault(ip, set()).add(key)
         if host:

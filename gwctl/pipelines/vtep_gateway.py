@@ -12,6 +12,7 @@ expects; ternary fields are (value, mask), ranges (lo, hi), LPM
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -94,7 +95,9 @@ def mac_int(mac: str) -> int:
     return int(mac.replace(":", ""), 16)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def ip_int(ip: str) -> int:
+    """Cached: every remote MAC entry names one of a few VTEP addresses, and ipaddress parses slowly."""
     return int(ipaddress.IPv4Address(ip))
 
 
@@ -134,14 +137,17 @@ def logical_switch(ls_id: int, vni: int, flood_group: int) -> Entry:
               vni=vni, flood_group=flood_group)
 
 
+# The per-MAC constructors build their (already sorted) tuples directly: they run once per MAC row.
+
+
 def dmac_to_binding(ls_id: int, mac: str, binding_id: int, port: int) -> Entry:
-    return _t(DMAC, {"ls_id": ls_id, "dst_mac": mac_int(mac)}, "VtepIngress.l2.forward_to_binding",
-              binding_id=binding_id, port=port)
+    return Entry(Kind.TABLE, DMAC, (("dst_mac", mac_int(mac)), ("ls_id", ls_id)), 0,
+                 "VtepIngress.l2.forward_to_binding", (("binding_id", binding_id), ("port", port)))
 
 
 def dmac_to_tunnel(ls_id: int, mac: str, tunnel_id: int, remote_ip: str) -> Entry:
-    return _t(DMAC, {"ls_id": ls_id, "dst_mac": mac_int(mac)}, "VtepIngress.l2.forward_to_tunnel",
-              tunnel_id=tunnel_id, remote_ip=ip_int(remote_ip))
+    return Entry(Kind.TABLE, DMAC, (("dst_mac", mac_int(mac)), ("ls_id", ls_id)), 0,
+                 "VtepIngress.l2.forward_to_tunnel", (("remote_ip", ip_int(remote_ip)), ("tunnel_id", tunnel_id)))
 
 
 def dmac_to_group(ls_id: int, mac: str, group: int) -> Entry:
@@ -150,13 +156,13 @@ def dmac_to_group(ls_id: int, mac: str, group: int) -> Entry:
 
 
 def smac_known(ls_id: int, mac: str, binding_id: int) -> Entry:
-    return _t(SMAC_LEARN, {"ls_id": ls_id, "src_mac": mac_int(mac), "binding_id": binding_id},
-              "VtepIngress.learning.mac_known")
+    return Entry(Kind.TABLE, SMAC_LEARN, (("binding_id", binding_id), ("ls_id", ls_id), ("src_mac", mac_int(mac))),
+                 0, "VtepIngress.learning.mac_known", ())
 
 
 def arp_reply(ls_id: int, ip: str, mac: str) -> Entry:
-    return _t(ARP_SUPPRESS, {"ls_id": ls_id, "target_ip": ip_int(ip)}, "VtepIngress.arp.arp_reply",
-              target_mac=mac_int(mac))
+    return Entry(Kind.TABLE, ARP_SUPPRESS, (("ls_id", ls_id), ("target_ip", ip_int(ip))), 0,
+                 "VtepIngress.arp.arp_reply", (("target_mac", mac_int(mac)),))
 
 
 def router_mac(ls_id: int, mac: str, vrf_id: int) -> Entry:
