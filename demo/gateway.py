@@ -11,6 +11,7 @@ the vtep schema, in a directory of its own, reached by its unix socket.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -134,13 +135,18 @@ class Gateway:
                 and self.cfg.access_port in self.vtep.ctl("list-ports", self.cfg.switch).split())
 
     def gwctl(self, *args: str) -> str:
-        """A read-only gwctl command (diff, entries, faults) against the running set-up."""
+        """A read-only gwctl command (status, diff, faults) against the running gateway, as the operator
+        runs it next to the agent (a backup P4Runtime client: it never writes)."""
         common = ["--db", self.vtep.remote, "--inventory", str(self.inventory)]
-        if args[0] == "diff":
+        if args[0] in ("status", "diff"):
             common += ["--p4rt", self.p4rt, "--p4info", str(self.p4info), "--device-id", str(self.cfg.device_id)]
         proc = self.ns.run([*_tool("gwctl", "gwctl.cli"), args[0], *common, *args[1:]], check=False, timeout=60)
         if proc.returncode != 0:
-            raise LabError(f"gwctl {args[0]} failed: {proc.stderr.strip()}")
-        # keep the command's own output and its "# N insert, ..." line, not finsy's log lines
+            raise LabError(f"gwctl {args[0]} failed ({proc.returncode}): {(proc.stderr or proc.stdout).strip()}")
+        # the command's own output and its "# ..." summary line, not the P4Runtime library's log lines
         notes = [line for line in proc.stderr.splitlines() if line.startswith("#")]
         return "\n".join([*proc.stdout.splitlines(), *notes]).strip()
+
+    def in_sync(self) -> bool:
+        """The switch holds exactly what the database asks for (`gwctl diff --format json`)."""
+        return bool(json.loads(self.gwctl("diff", "--format", "json").split("\n#", 1)[0])["in_sync"])

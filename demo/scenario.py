@@ -75,8 +75,9 @@ def scenario(topo: Topology, check: Checks) -> None:
 
     _section(f"2. The operator puts {bm1} (port {ACCESS_PORT}) and the VMs of {hv1} in one overlay ({LOGICAL_SWITCH})")
     topo.configure(echo=lambda cmd: print(f"  $ {cmd}", flush=True))
-    print("  gwctl realized it on the P4 switch; `gwctl diff` (what a sync would still write):")
-    print(_indent(topo.gateway.gwctl("diff")))
+    wait_until(topo.gateway.in_sync, "gwctl diff: the switch in sync with the database", timeout=60)
+    print(f"  $ gwctl status --db unix:.../vtep/db.sock --inventory gw.toml --p4rt {topo.gateway.p4rt}")
+    print(_indent(topo.gateway.gwctl("status")))
 
     _section(f"3. {bm1} pings the VMs: ARP flooded to {hv1} over VXLAN, ICMP both ways through the tunnel")
     t0 = time.monotonic()
@@ -109,7 +110,24 @@ def scenario(topo: Topology, check: Checks) -> None:
           f" underlay (MTU 1600)\n{_indent(out)}")
     check(f"{bm1} -> vm2 with full-size (1500-byte) IP packets: {replies}/2 replies", replies == 2)
 
-    _section("4. What each side learned")
+    _section("4. ARP suppression: the operator records vm2's IP, and the gateway answers for it")
+    uuid = topo.vtep_ctl("--bare", "--columns=_uuid", "find", "Ucast_Macs_Remote", f'MAC="{VM2.mac}"')
+    print(f"  $ vtep-ctl set Ucast_Macs_Remote $(vtep-ctl --bare --columns=_uuid find Ucast_Macs_Remote"
+          f" MAC={VM2.mac}) ipaddr={VM2.ip}")
+    topo.vtep_ctl("set", "Ucast_Macs_Remote", uuid, f"ipaddr={VM2.ip}")
+    wait_until(topo.gateway.in_sync, "gwctl writing the arp_suppress entry", timeout=60)
+    topo.ns[BM1.name].run(["ip", "neigh", "flush", "dev", "eth0"])
+    print(f"  $ ip netns exec {bm1} ip neigh flush dev eth0; ip netns exec {bm1} ping -c 1 {VM2.ip}")
+    who_has = f"who-has {VM2.ip} tell {BM1.ip}"
+    with topo.capture("hv1", "udp port 4789") as wire, topo.capture(BM1.name, "arp") as at_bm1:
+        topo.wait_for_ping(BM1, VM2)
+    replies = [line for line in at_bm1.read_text().splitlines() if f"Reply {VM2.ip} is-at {VM2.mac}" in line]
+    print(f"  tcpdump -i eth0 on {bm1}:\n" + _indent("\n".join(replies) or "-"))
+    crossed = [line for line in wire.read_text().splitlines() if who_has in line]
+    print(f"  bm1's ARP requests for {VM2.ip} seen on {hv1}'s underlay: {len(crossed)}")
+    check("ARP for vm2 answered by the gateway itself, not flooded over VXLAN", bool(replies) and not crossed)
+
+    _section("5. What each side learned")
     macs = topo.local_macs()
     print(f"  $ vtep-ctl list-local-macs {LOGICAL_SWITCH}      # written by gwctl from the data plane's digest")
     print(_indent(macs))
@@ -124,7 +142,7 @@ def scenario(topo: Topology, check: Checks) -> None:
     print(f"  $ ovs-appctl tnl/arp/show      # on {hv1}: the gateway's tunnel IP, answered by gwctl (packet-in/out)")
     print(_indent(topo.hv.appctl("tnl/arp/show")))
 
-    _section("5. Counters")
+    _section("6. Counters")
     print("  Logical_Binding_Stats of the binding (gwctl copies the P4 binding counters every few seconds):")
     wait_until(lambda: topo.binding_stats()["packets_to_local"] >= 9, "binding counters in the vtep DB", timeout=30)
     stats = topo.binding_stats()
@@ -134,7 +152,7 @@ def scenario(topo: Topology, check: Checks) -> None:
     print(f"  underlay wire at {hv1} (br-phy port eth0): {wire.get('rx_pkts', 0)} packets from the gateway,"
           f" {wire.get('tx_pkts', 0)} to it (VXLAN, plus OVS's ARP for {GW_TUNNEL_IP})")
 
-    _section("6. gwctl restarts: the data plane keeps forwarding, and the agent rewrites nothing")
+    _section("7. gwctl restarts: the data plane keeps forwarding, and the agent rewrites nothing")
     gateway = topo.gateway
     gateway.stop_agent()
     replies, _ = topo.ping(BM1, VM1, count=2, wait=1.0)
@@ -149,10 +167,10 @@ def scenario(topo: Topology, check: Checks) -> None:
     print(f"  gwctl started again: {readback.split(': ', 2)[-1]}")
     writes = [line.split(": ", 2)[-1] for line in after.splitlines() if "agent: writing" in line]
     print("  its writes after the restart: " + ("; ".join(writes) or "none"))
-    print(_indent(gateway.gwctl("diff")))
+    print(_indent(gateway.gwctl("status")))
     check("gwctl restart: entries and learned MACs recovered from the switch, nothing rewritten", not writes)
 
-    _section(f"7. The operator removes the binding: {bm1} is cut off")
+    _section(f"8. The operator removes the binding: {bm1} is cut off")
     print(f"  $ vtep-ctl unbind-ls {SWITCH} {ACCESS_PORT} {topo.vlan}")
     topo.vtep_ctl("unbind-ls", SWITCH, ACCESS_PORT, str(topo.vlan))
     wait_until(lambda: BM1.mac not in topo.local_macs(), "gwctl withdrawing the MAC learned on the binding", 30)
