@@ -133,7 +133,7 @@ def scenario(topo: Topology, check: Checks) -> None:
     print(_indent(macs))
     check(f"{BM1.mac} in Ucast_Macs_Local, behind the gateway's tunnel IP",
           f"{BM1.mac} -> vxlan_over_ipv4/{GW_TUNNEL_IP}" in macs)
-    print(f"  $ ip netns exec {bm1} ip neigh      # the VMs' MACs, resolved by ARP across the tunnel")
+    print(f"  $ ip netns exec {bm1} ip neigh      # its neighbours (vm2 answered by the gateway since step 4)")
     print(_indent(topo.ns[BM1.name].run(["ip", "neigh", "show"]).stdout.strip()))
     print(f"  $ ovs-appctl fdb/show br-int      # on {hv1}: bm1's MAC learned on the VXLAN port")
     fdb = topo.hv.fdb("br-int")
@@ -143,7 +143,7 @@ def scenario(topo: Topology, check: Checks) -> None:
     print(_indent(topo.hv.appctl("tnl/arp/show")))
 
     _section("6. Counters")
-    print("  Logical_Binding_Stats of the binding (gwctl copies the P4 binding counters every few seconds):")
+    print("  Logical_Binding_Stats of the binding (gwctl copies the P4 binding counters every 5 s: the latest copy):")
     wait_until(lambda: topo.binding_stats()["packets_to_local"] >= 9, "binding counters in the vtep DB", timeout=30)
     stats = topo.binding_stats()
     print(_indent(" ".join(f"{k}={v}" for k, v in stats.items())))
