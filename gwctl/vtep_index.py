@@ -55,13 +55,21 @@ class _Reader:
         return None
 
 
+def _stable(keys: set[ModelKey]) -> list[ModelKey]:
+    """Model keys in a stable order: as they are (fast: 100,000 at an initial sync), by text if they do not compare."""
+    try:
+        return sorted(keys)
+    except TypeError:
+        return sorted(keys, key=repr)
+
+
 class VtepIndex:
     def __init__(self, switch_name: str) -> None:
         self.switch_name = switch_name
         self.rows: dict[str, dict[uuid.UUID, RawRow]] = {t: {} for t in SPEC_BY_TABLE}
         self._dirty: set[RowId] = set()
         self._readers: dict[RowId, set[RowId]] = defaultdict(set)
-        self._reads: dict[RowId, set[RowId]] = {}
+        self._reads: dict[RowId, tuple[RowId, ...]] = {}
         self._contrib: dict[RowId, dict[ModelKey, Any]] = {}
         self._claims: dict[ModelKey, dict[RowId, Any]] = defaultdict(dict)
         self._merged: dict[str, dict[Any, Any]] = defaultdict(dict)
@@ -110,7 +118,7 @@ class VtepIndex:
         for rid in todo:
             touched |= self._rederive(rid)
         changes = []
-        for key in sorted(touched, key=repr):
+        for key in _stable(touched):
             category, ident = key
             claims = self._claims.get(key)
             new = merge(category, list(claims.values())) if claims else None
@@ -144,10 +152,10 @@ class VtepIndex:
                 # One malformed row must not stop the others; it simply contributes nothing.
                 log.error("cannot read %s row %s: %s: %s", table, row_uuid, type(exc).__name__, exc)
                 new = {}
-        for read in self._reads.pop(rid, set()):
+        for read in self._reads.pop(rid, ()):
             self._readers[read].discard(rid)
         if row is not None:
-            self._reads[rid] = reader.reads
+            self._reads[rid] = tuple(reader.reads)   # a tuple: 100,000 rows each keep theirs
             for read in reader.reads:
                 self._readers[read].add(rid)
         old = self._contrib.pop(rid, {})
