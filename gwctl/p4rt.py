@@ -363,14 +363,16 @@ class P4RuntimeTarget:
         """
         applied: list[Update] = []
         total = sum(len(b) for b in batches)
-        report = total >= PROGRESS_MIN
+        reported = 0 if total >= PROGRESS_MIN else total
         for index, batch in enumerate(batches):
             for start in range(0, len(batch), WRITE_CHUNK):
                 chunk = batch[start:start + WRITE_CHUNK]
                 await self._write_chunk(index, chunk, applied)
                 applied += chunk
-                if report:
+                # about one line per WRITE_CHUNK, whatever the batch sizes, and one at the end
+                if len(applied) - reported >= WRITE_CHUNK or reported < len(applied) == total:
                     progress_log.info("synced %d/%d entries", len(applied), total)
+                    reported = len(applied)
         return applied
 
     async def _write_chunk(self, index: int, chunk: Batch, applied: list[Update]) -> None:

@@ -213,5 +213,57 @@ def test_large_writes_are_chunked_and_report_progress(p4sim, program, monkeypatc
         progress.handlers[:], progress.level, progress.propagate = saved
     assert count == 100 and on_switch == {u.entry for u in wanted}
     assert capsys.readouterr().err.splitlines() == [
-        "gwctl: synced 40/100 entries", "gwctl: synced 80/100 entries", "gwctl: synced 90/100 entries",
-        "gwctl: synced 100/100 entries"]
+        "gwctl: synced 40/100 entries", "gwctl: synced 80/100 entries", "gwctl: synced 100/100 entries"]
+
+
+def _fill_remote_macs(vtep_server, ls: str, count: int, locator_ip: str) -> None:
+    """`count` Ucast_Macs_Remote rows in a few transactions (vtep-ctl would take minutes)."""
+    ls_uuid = vtep_server.vtep_ctl("get", "Logical_Switch", ls, "_uuid")
+    rows = [{"op": "insert", "table": "Ucast_Macs_Remote",
+             "row": {"MAC": f"02:01:00:{i >> 16 & 255:02x}:{i >> 8 & 255:02x}:{i & 255:02x}",
+                     "logical_switch": ["uuid", ls_uuid], "locator": ["named-uuid", "loc"]}}
+            for i in range(count)]
+    first = [{"op": "insert", "table": "Physical_Locator", "uuid-name": "loc",
+              "row": {"dst_ip": locator_ip, "encapsulation_type": "vxlan_over_ipv4"}}, *rows[:400]]
+    locator = None
+    for start in range(0, count, 400):   # one argument stays under the kernel's 128 KiB
+        ops = first if start == 0 else rows[start:start + 400]
+        for op in ops:
+            if locator is not None and op["table"] == "Ucast_Macs_Remote":
+                op["row"]["locator"] = ["uuid", locator]
+        out = subprocess.run(["ovsdb-client", "transact", vtep_server.unix_remote,
+                              json.dumps(["hardware_vtep", *ops])], capture_output=True, text=True,
+                             timeout=60, check=True).stdout
+        assert '"error"' not in out, out[:500]
+        if locator is None:
+            locator = json.loads(out)[0]["uuid"][1]
+
+
+def test_run_shows_progress_of_a_large_initial_sync(tmp_path, vtep_server, p4sim, program, inventory):
+    ctl = vtep_server.vtep_ctl
+    ctl("add-ps", "gw1")
+    ctl("add-port", "gw1", "p1")
+    ctl("add-ls", "ls1")
+    ctl("set", "Logical_Switch", "ls1", "tunnel_key=5001")
+    ctl("bind-ls", "gw1", "p1", "10", "ls1")
+    _fill_remote_macs(vtep_server, "ls1", p4rt.PROGRESS_MIN, HV1)
+    agent = AgentProcess(tmp_path / "agent.log", "--db", vtep_server.unix_remote, "--inventory", str(inventory),
+                         "--p4rt", p4sim.address, "--p4info", str(program.p4info),
+                         "--device-config", str(program.device_config))
+    try:
+        wait_for(lambda: _done(agent.log_path.read_text()), "initial sync", timeout=180)
+    finally:
+        agent.stop()
+    lines = [line for line in agent.log_path.read_text().splitlines() if line.startswith("gwctl: synced")]
+    done = [int(line.split()[2].split("/")[0]) for line in lines]
+    total = int(lines[-1].split("/")[1].split()[0])
+    assert total > p4rt.PROGRESS_MIN and done == sorted(done) and done[-1] == total and len(done) >= 4, lines
+
+
+def _done(log: str) -> bool:
+    """The last progress line says everything went in."""
+    lines = [line for line in log.splitlines() if line.startswith("gwctl: synced")]
+    if not lines:
+        return False
+    count, total = lines[-1].split()[2].split("/")
+    return count == total
