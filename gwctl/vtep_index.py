@@ -70,7 +70,7 @@ class VtepIndex:
         self._dirty: set[RowId] = set()
         self._readers: dict[RowId, set[RowId]] = defaultdict(set)
         self._reads: dict[RowId, tuple[RowId, ...]] = {}
-        self._contrib: dict[RowId, dict[ModelKey, Any]] = {}
+        self._contrib: dict[RowId, tuple[tuple[ModelKey, Any], ...]] = {}
         self._claims: dict[ModelKey, dict[RowId, Any]] = defaultdict(dict)
         self._merged: dict[str, dict[Any, Any]] = defaultdict(dict)
         self._desired: DesiredState | None = None
@@ -158,9 +158,9 @@ class VtepIndex:
             self._reads[rid] = tuple(reader.reads)   # a tuple: 100,000 rows each keep theirs
             for read in reader.reads:
                 self._readers[read].add(rid)
-        old = self._contrib.pop(rid, {})
+        old = dict(self._contrib.pop(rid, ()))
         if new:
-            self._contrib[rid] = new
+            self._contrib[rid] = tuple(new.items())   # pairs, not a dict: 100,000 rows each keep theirs
         touched = set()
         for key in old.keys() | new.keys():
             if key in new:
