@@ -35,6 +35,7 @@ from typing import Any
 
 from gwctl import ctl_db, ctl_shell, ctl_target
 from gwctl.agent import Agent, AgentConfig, compute, load_pipeline
+from gwctl.ctl_render import render
 from gwctl.inventory import Inventory, InventoryError, load
 from gwctl.model import DesiredState
 from gwctl.p4rt import Pipeline
@@ -232,7 +233,7 @@ def cmd_entries(args: argparse.Namespace) -> int:
     """The target's entries (what the switch holds, decoded with the P4Info's names)."""
     view = _target_or_fail(_look(args))
     entries = ctl_target.select(view.entries, args.table, view.tables)
-    _emit(args, [ctl_target.entry_dict(e) for e in entries], lambda: [str(e) for e in entries])
+    _emit(args, [ctl_target.entry_dict(e) for e in entries], lambda: [render(e, view.widths) for e in entries])
     return 0
 
 
@@ -240,7 +241,7 @@ def cmd_diff(args: argparse.Namespace, inv: Inventory) -> int:
     desired = _desired(args, inv)
     view = _target_or_fail(_look(args))
     diff = ctl_target.diff_of(ctl_target.plan_for(desired, inv, view.entries), view.entries)
-    _emit(args, diff.as_dict(), diff.lines)
+    _emit(args, diff.as_dict(), lambda: diff.lines(view.widths))
     c = diff.counts
     print(f"# {c['insert']} desired and not realized, {c['modify']} differing, "
           f"{c['delete']} realized and not desired", file=sys.stderr)

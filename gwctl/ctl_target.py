@@ -15,10 +15,12 @@ moment, which says just that: no agent is primary. It never writes.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from gwctl.agent import Plan, compute
+from gwctl.ctl_render import Widths, render, widths_of
 from gwctl.inventory import Inventory
 from gwctl.model import DesiredState, Fault
 from gwctl.p4rt import (
@@ -49,6 +51,8 @@ class TargetView:
     entries: frozenset[Entry] = frozenset()
     tables: tuple[str, ...] = ()
     """Names the P4Info knows (tables and action profiles), for checking a TABLE argument."""
+    widths: Mapping[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    """For printing values as what they are (MAC, IPv4): see `ctl_render`."""
 
 
 async def look(address: str, pipeline: Pipeline, *, device_id: int, election_id: int,
@@ -67,11 +71,12 @@ async def look(address: str, pipeline: Pipeline, *, device_id: int, election_id:
                 schema = target.p4info
                 names = tuple(sorted({t.name for t in schema.tables}
                                      | {p.name for p in schema.action_profiles}))
+                widths = widths_of(schema)
     except P4RuntimeError as exc:
         return TargetView(address, False, str(exc))
     except TimeoutError:
         return TargetView(address, False, f"{address}: no answer in {timeout:g}s")
-    return TargetView(address, True, "", state, primary, entries, names)
+    return TargetView(address, True, "", state, primary, entries, names, widths)
 
 
 def plan_for(desired: DesiredState, inventory: Inventory, realized: frozenset[Entry]) -> Plan:
@@ -140,10 +145,12 @@ class Diff:
     def in_sync(self) -> bool:
         return not (self.insert or self.modify or self.delete)
 
-    def lines(self) -> list[str]:
-        out = [f"+ {e}" for e in self.insert]
-        out += [f"~ {new}\n    on switch: {old.action}{old.params}" for old, new in self.modify]
-        out += [f"- {e}" for e in self.delete]
+    def lines(self, widths: Widths) -> list[str]:
+        """+ desired, not on the switch; ~ desired, differing on the switch (shown below it); - the reverse of +."""
+        out = [f"+ {render(e, widths)}" for e in self.insert]
+        for old, new in self.modify:
+            out += [f"~ {render(new, widths)}", f"    on the switch: {render(old, widths)}"]
+        out += [f"- {render(e, widths)}" for e in self.delete]
         return out
 
     def as_dict(self) -> dict[str, Any]:

@@ -129,8 +129,7 @@ def test_status_entries_diff_with_and_without_the_agent(tmp_path, vtep_server, p
         proc = gwctl("entries", *target, "dmac")
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.splitlines() == [
-            f"TABLE {p4.DMAC} (('dst_mac', {p4.mac_int(MAC1)}), ('ls_id', 1)) -> "
-            f"VtepIngress.l2.forward_to_tunnel(('remote_ip', {p4.ip_int(HV1)}), ('tunnel_id', 1))"]
+            f"{p4.DMAC} dst_mac={MAC1} ls_id=1 -> VtepIngress.l2.forward_to_tunnel(remote_ip={HV1}, tunnel_id=1)"]
         entries = json.loads(gwctl("entries", *target, "--format", "json").stdout)
         assert {"kind": "TABLE", "table": p4.VNI_TO_LS, "key": {"vni": 5001},
                 "action": "VtepIngress.tunnel.set_ls_from_vni", "params": {"ls_id": 1}} in entries
