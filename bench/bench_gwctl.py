@@ -26,7 +26,8 @@ Measured:
 3. latency: `--changes` single-row inserts, one at a time, each from its
    transact until a frame to that MAC, sent into an access port, leaves as
    one VXLAN frame to the right VTEP (before: unknown unicast, dropped by
-   source pruning); median and p99;
+   source pruning); then the row's delete, until that frame is dropped
+   again; median and p99 of each;
 4. gwctl's RSS at N MACs (and its peak).
 
 The shipped vtep_gateway.p4 holds 65,536 MACs (size.p4 MAC_TABLE_SIZE); for
@@ -406,37 +407,52 @@ class Bench:
                 out.append((e.keys[0].value, e.keys[1].value, *e.action.args))
         return out
 
-    def latency(self, rpc: OvsdbRpc, changes: int, timeout: float) -> list[float]:
-        """Insert one Ucast_Macs_Remote row at a time; seconds until a frame to it is tunnelled."""
+    def latency(self, rpc: OvsdbRpc, changes: int, timeout: float) -> tuple[list[float], list[float]]:
+        """One Ucast_Macs_Remote row inserted, then deleted, `changes` times; seconds until the switch obeys.
+
+        Insert: until a frame to the MAC leaves tunnelled to its VTEP. Delete:
+        until that frame is dropped again (unknown unicast from the only
+        binding of ls1: its flood group holds just the source, which is pruned).
+        """
         from scapy.all import IP, UDP, Dot1Q, Ether, Raw
 
         ls_uuid = rpc.uuids("Logical_Switch", "name")["ls1"]
         loc_uuid = rpc.uuids("Physical_Locator", "dst_ip")["198.18.1.1"]
-        samples = []
-        for c in range(changes):
-            mac = 0x020C00000000 + c
-            frame = bytes(Ether(src="0a:00:00:00:00:01", dst=mac_str(mac)) / Dot1Q(vlan=101)
-                          / IP(src="192.0.2.1", dst="192.0.2.2") / UDP(sport=1000, dport=80) / Raw(b"\x00" * 18))
+        inserts: list[float] = []
+        deletes: list[float] = []
+
+        def wait(c: int, what: str, t0: float, done) -> float:
             sw = self.target.dataplane.switch
-            assert not sw.process(1, frame).outputs, "unknown unicast must not leave before the entry exists"
-            row = {"MAC": mac_str(mac), "logical_switch": ["uuid", ls_uuid], "locator": ["uuid", loc_uuid]}
-            t0 = time.perf_counter()
-            rpc.transact({"op": "insert", "table": "Ucast_Macs_Remote", "row": row})
-            deadline = t0 + timeout
             while True:
                 res = sw.process(1, frame)
-                if res.outputs:
-                    t = time.perf_counter() - t0
-                    port, data = res.outputs[0]
-                    # outer IPv4 destination: bytes 30..34 of the VXLAN frame
-                    if len(res.outputs) != 1 or port != UPLINK or data[30:34] != bytes([198, 18, 1, 1]):
-                        raise SystemExit(f"change {c}: wrong forwarding {res.outputs}")
-                    samples.append(t)
-                    break
-                if time.perf_counter() > deadline:
-                    raise SystemExit(f"change {c}: not realized in {timeout}s:\n{self.log_tail()}")
+                if done(res):
+                    return time.perf_counter() - t0
+                if time.perf_counter() > t0 + timeout:
+                    raise SystemExit(f"change {c} ({what}): not realized in {timeout}s:\n{self.log_tail()}")
                 time.sleep(0.0005)
-        return samples
+
+        def tunnelled(res) -> bool:
+            if not res.outputs:
+                return False
+            port, data = res.outputs[0]
+            # outer IPv4 destination: bytes 30..34 of the VXLAN frame
+            if len(res.outputs) != 1 or port != UPLINK or data[30:34] != bytes([198, 18, 1, 1]):
+                raise SystemExit(f"wrong forwarding {res.outputs}")
+            return True
+
+        for c in range(changes):
+            mac = mac_str(0x020C00000000 + c)
+            frame = bytes(Ether(src="0a:00:00:00:00:01", dst=mac) / Dot1Q(vlan=101)
+                          / IP(src="192.0.2.1", dst="192.0.2.2") / UDP(sport=1000, dport=80) / Raw(b"\x00" * 18))
+            assert not self.target.dataplane.switch.process(1, frame).outputs, "unknown unicast must not leave"
+            row = {"MAC": mac, "logical_switch": ["uuid", ls_uuid], "locator": ["uuid", loc_uuid]}
+            t0 = time.perf_counter()
+            rpc.transact({"op": "insert", "table": "Ucast_Macs_Remote", "row": row})
+            inserts.append(wait(c, "insert", t0, tunnelled))
+            t0 = time.perf_counter()
+            rpc.transact({"op": "delete", "table": "Ucast_Macs_Remote", "where": [["MAC", "==", mac]]})
+            deletes.append(wait(c, "delete", t0, lambda res: not res.outputs))
+        return inserts, deletes
 
 
 def floor(work: Path, p4info: Path, devcfg: Path, rows: list, timeout: float) -> dict[str, float]:
@@ -507,11 +523,13 @@ def main() -> int:
         print(f"gwctl RSS at {a.macs:,} MACs: {rss['VmRSS'] / 1024:.0f} MiB (peak {rss['VmHWM'] / 1024:.0f} MiB)")
         rows = bench.dmac_rows()
         if a.changes:
-            samples = bench.latency(rpc, a.changes, 60.0)
-            ms = [s * 1000 for s in samples]
-            print(f"latency, {len(ms)} single-row inserts at {a.macs:,} MACs, transact -> frame tunnelled: "
-                  f"median {statistics.median(ms):.1f} ms, p99 {percentile(ms, 99):.1f} ms, "
-                  f"min {min(ms):.1f} ms, max {max(ms):.1f} ms")
+            inserts, deletes = bench.latency(rpc, a.changes, 60.0)
+            for what, samples in (("insert, transact -> frame tunnelled", inserts),
+                                  ("delete, transact -> frame dropped", deletes)):
+                ms = [s * 1000 for s in samples]
+                print(f"latency, {len(ms)} single-row changes at {a.macs:,} MACs, {what}: "
+                      f"median {statistics.median(ms):.1f} ms, p99 {percentile(ms, 99):.1f} ms, "
+                      f"min {min(ms):.1f} ms, max {max(ms):.1f} ms")
             rss = bench.agent_rss()
             print(f"gwctl RSS after the changes: {rss['VmRSS'] / 1024:.0f} MiB "
                   f"(peak {rss['VmHWM'] / 1024:.0f} MiB)")
