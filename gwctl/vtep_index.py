@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,9 +90,13 @@ class VtepIndex:
         if old is not None:
             self._touch(table, row_uuid, old, None)
 
-    def retain(self, present: Mapping[str, set[uuid.UUID]]) -> None:
-        """Drop rows the server no longer has: after a reconnect the IDL re-sends rows but not deletions."""
-        for table, rows in self.rows.items():
+    def retain(self, present: Mapping[str, set[uuid.UUID]], tables: Iterable[str] | None = None) -> None:
+        """Drop rows the server no longer has: after a reconnect the IDL re-sends rows but not deletions.
+
+        Only `tables` (default: all) are pruned: each connection resynchronizes the tables it monitors.
+        """
+        for table in (self.rows if tables is None else tables):
+            rows = self.rows[table]
             for row_uuid in [u for u in rows if u not in present.get(table, set())]:
                 self.delete(table, row_uuid)
 
