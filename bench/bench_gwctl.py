@@ -288,8 +288,6 @@ class Bench:
         self.profile = profile
         self.spy = spy
         self.agent: subprocess.Popen | None = None
-        self.rss_peak = 0
-        self._sampling = False
         self._stopped = False
 
     # -------------------------------------------------------------- setup
@@ -320,17 +318,6 @@ class Bench:
             if self.agent.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"gwctl did not program the switch:\n{self.log_tail()}")
             time.sleep(0.1)
-        self._sampling = True
-        threading.Thread(target=self._sample_rss, daemon=True).start()
-
-    def _sample_rss(self) -> None:
-        """The agent's RSS every 50 ms: VmHWM gives the peak too, this gives when."""
-        while self._sampling and self.agent and self.agent.poll() is None:
-            try:
-                self.rss_peak = max(self.rss_peak, proc_status(self.agent.pid)["VmRSS"])
-            except (FileNotFoundError, KeyError):
-                return
-            time.sleep(0.05)
 
     def agent_rss(self) -> dict[str, int]:
         assert self.agent is not None
@@ -341,7 +328,6 @@ class Bench:
 
     def stop(self) -> None:
         """Agent (by its PID), target, ovsdb-server; safe to call twice."""
-        self._sampling = False
         if self._stopped:
             return
         self._stopped = True
