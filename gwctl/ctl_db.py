@@ -127,7 +127,7 @@ class VtepCtl:
     """A short-lived IDL session for one operator command: connect, read, one transaction, close."""
 
     def __init__(self, remote: str, *, timeout: float = 5.0, schema: Path = DEFAULT_SCHEMA) -> None:
-        if not (remote.startswith("unix:") or remote.startswith("tcp:") or remote.startswith("ssl:")):
+        if not (remote.startswith("unix:") or remote.startswith("tcp:")):
             raise CtlError(f"database {remote!r}: expected unix:PATH or tcp:IP:PORT")
         helper = ovs.db.idl.SchemaHelper(location=str(schema))
         for table in TABLES:

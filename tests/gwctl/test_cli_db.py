@@ -46,6 +46,8 @@ def test_ls_add_list_del(db, capsys):
         {"name": "ls2", "tunnel_key": 5002, "description": "", "bindings": []}]
     assert gw(db, "ls", "list") == 0
     assert capsys.readouterr().out.splitlines() == ["ls1\ttunnel_key=5001", "ls2\ttunnel_key=5002"]
+    assert main(["ls", "list", "--db", db.tcp_remote]) == 0     # TCP as well as the unix socket
+    assert capsys.readouterr().out.splitlines() == ["ls1\ttunnel_key=5001", "ls2\ttunnel_key=5002"]
     assert gw(db, "ls", "del", "ls2") == 0
     assert gw(db, "ls", "del", "ls2", "--if-exists") == 0
     assert db.vtep_ctl("list-ls") == "ls1"
