@@ -35,10 +35,10 @@ from typing import Any
 
 from gwctl import ctl_db, ctl_shell, ctl_target
 from gwctl.agent import Agent, AgentConfig, compute, load_pipeline
-from gwctl.ctl_render import render
+from gwctl.ctl_render import render, widths_of
 from gwctl.inventory import Inventory, InventoryError, load
 from gwctl.model import DesiredState
-from gwctl.p4rt import Pipeline
+from gwctl.p4rt import Pipeline, load_schema
 from gwctl.translate import Ids
 from gwctl.vtepdb import VtepDb, VtepDbError
 
@@ -104,7 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--desired", action="store_true",
                    help="print what the database asks for instead (needs --db and --inventory, no target)")
     p.add_argument("--p4rt", metavar="ADDR", help="P4Runtime server host:port (required unless --desired)")
-    p.add_argument("--p4info", type=Path, metavar="FILE", help="P4Info text file (default: read from the target)")
+    p.add_argument("--p4info", type=Path, metavar="FILE",
+                   help="P4Info text file (default: from the target; with --desired: print MACs, IPs as such)")
     p.add_argument("--device-id", type=int, default=0)
     p.add_argument("--election-id", type=int, default=1, help="P4Runtime election id (default 1, a backup)")
     fmt(p)
@@ -208,7 +209,12 @@ def cmd_desired(args: argparse.Namespace, inv: Inventory, show_faults: bool) -> 
         _emit(args, [ctl_target.fault_dict(f) for f in plan.faults], lambda: [str(f) for f in plan.faults])
         return 0
     entries = ctl_target.select(plan.entries, args.table, tuple(sorted({e.table for e in plan.entries})))
-    _emit(args, [ctl_target.entry_dict(e) for e in entries], lambda: [str(e) for e in entries])
+    if args.p4info is None:
+        lines = [str(e) for e in entries]      # no P4Info: no widths to tell a MAC from a number
+    else:
+        widths = widths_of(load_schema(args.p4info))
+        lines = [render(e, widths) for e in entries]
+    _emit(args, [ctl_target.entry_dict(e) for e in entries], lambda: lines)
     return 0
 
 

@@ -453,6 +453,14 @@ class P4RuntimeTarget:
 # ------------------------------------------------------------------ probing (operator tools)
 
 
+def load_schema(p4info: Path) -> Any:
+    """finsy's P4Schema of a P4Info file, for names and widths where no target is connected."""
+    try:
+        return finsy.P4Schema(p4info)
+    except (OSError, ValueError) as exc:
+        raise P4RuntimeError(f"P4Info {p4info}: {exc}") from exc
+
+
 @dataclass(frozen=True)
 class PipelineState:
     """What GetForwardingPipelineConfig says: whether a pipeline is loaded, and its cookie."""

@@ -266,3 +266,17 @@ def _done(log: str) -> bool:
         return False
     count, total = lines[-1].split()[2].split("/")
     return count == total
+
+
+def test_desired_entries_with_a_p4info_print_macs_and_ips(vtep_server, program, inventory, capsys):
+    ctl = vtep_server.vtep_ctl
+    ctl("add-ps", "gw1")
+    ctl("add-port", "gw1", "p1")
+    ctl("add-ls", "ls1")
+    ctl("set", "Logical_Switch", "ls1", "tunnel_key=5001")
+    ctl("bind-ls", "gw1", "p1", "10", "ls1")
+    ctl("add-ucast-remote", "ls1", MAC1, HV1)
+    assert cli.main(["entries", "--desired", "dmac", "--db", vtep_server.unix_remote, "--inventory", str(inventory),
+                     "--p4info", str(program.p4info)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{p4.DMAC} dst_mac={MAC1} ls_id=1 -> VtepIngress.l2.forward_to_tunnel(remote_ip={HV1}, tunnel_id=1)"]
