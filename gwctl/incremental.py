@@ -30,6 +30,7 @@ of changes, `entries()`, `ids` and `faults` equal those of
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -336,7 +337,7 @@ class Incremental:
                 self._row_faults.pop(key, None)
             row = good.get(key)
             old = self._summaries.get(key)
-            new = None if row is None else (
+            new = None if row is None else _summary(
                 row.locator.dst_ip, row.ipaddr if row.ipaddr and _is_ipv4(row.ipaddr) else "")
             if old == new:
                 continue
@@ -425,6 +426,12 @@ class Incremental:
         if not claims:
             del self._claims[ident]
         self._touched.add(ident)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _summary(ip: str, host: str) -> tuple[str, str]:
+    """Shared (locator IP, host) pairs: most of 100,000 rows have no host and one of a few VTEPs."""
+    return (ip, host)
 
 
 def _rank(claim: tuple[Rank, Entry]) -> Rank:

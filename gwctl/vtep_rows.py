@@ -12,6 +12,7 @@ A raw row is a mapping of column name to Python value, with references as
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -76,7 +77,13 @@ def locator(reader: RowReader, row_uuid: uuid.UUID) -> PhysicalLocator | None:
     row = reader.get("Physical_Locator", row_uuid)
     if row is None:
         return None
-    return PhysicalLocator(row["dst_ip"], row["encapsulation_type"], _opt(row["tunnel_key"]))
+    return _locator_value(row["dst_ip"], row["encapsulation_type"], _opt(row["tunnel_key"]))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _locator_value(dst_ip: str, encapsulation: str, tunnel_key: int | None) -> PhysicalLocator:
+    """One shared value per locator: 100,000 MAC rows point to a few VTEPs."""
+    return PhysicalLocator(dst_ip, encapsulation, tunnel_key)
 
 
 def locator_set(reader: RowReader, row_uuid: uuid.UUID) -> frozenset[PhysicalLocator] | None:

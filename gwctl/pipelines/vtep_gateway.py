@@ -146,8 +146,20 @@ def dmac_to_binding(ls_id: int, mac: str, binding_id: int, port: int) -> Entry:
 
 
 def dmac_to_tunnel(ls_id: int, mac: str, tunnel_id: int, remote_ip: str) -> Entry:
-    return Entry(Kind.TABLE, DMAC, (("dst_mac", mac_int(mac)), ("ls_id", ls_id)), 0,
-                 "VtepIngress.l2.forward_to_tunnel", (("remote_ip", ip_int(remote_ip)), ("tunnel_id", tunnel_id)))
+    return Entry(Kind.TABLE, DMAC, (("dst_mac", mac_int(mac)), _ls_pair(ls_id)), 0,
+                 "VtepIngress.l2.forward_to_tunnel", _tunnel_params(ip_int(remote_ip), tunnel_id))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _ls_pair(ls_id: int) -> tuple[str, int]:
+    """Shared by every MAC entry of a logical switch (memory: 100,000 entries, a few switches)."""
+    return ("ls_id", ls_id)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _tunnel_params(remote_ip: int, tunnel_id: int) -> tuple[tuple[str, int], ...]:
+    """Shared by every MAC entry behind one tunnel."""
+    return (("remote_ip", remote_ip), ("tunnel_id", tunnel_id))
 
 
 def dmac_to_group(ls_id: int, mac: str, group: int) -> Entry:
