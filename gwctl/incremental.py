@@ -137,7 +137,7 @@ class Incremental:
         self._ls_rows: FrozenMap[str, Any] = FrozenMap()
         self._core = Core({}, {}, previous, (), {}, {})
         # claims by identity, contributions by rank
-        self._claims: dict[Identity, list[tuple[Rank, Entry]]] = {}
+        self._claims: dict[Identity, tuple[Rank, Entry] | list[tuple[Rank, Entry]]] = {}
         self._contrib: dict[Rank, tuple[Entry, ...]] = {}
         self._touched: set[Identity] = set()
         self._faults: tuple[Fault, ...] | None = None
@@ -237,9 +237,9 @@ class Incremental:
 
     def wanted(self, ident: Identity) -> Entry | None:
         claims = self._claims.get(ident)
-        if not claims:
+        if claims is None:
             return None
-        return claims[0][1] if len(claims) == 1 else min(claims, key=_rank)[1]
+        return claims[1] if isinstance(claims, tuple) else min(claims, key=_rank)[1]
 
     def entries(self) -> frozenset[Entry]:
         return frozenset(self.index().values())
@@ -248,7 +248,7 @@ class Incremental:
         """Every wanted entry by identity."""
         out = {}
         for ident, claims in self._claims.items():
-            out[ident] = claims[0][1] if len(claims) == 1 else min(claims, key=_rank)[1]
+            out[ident] = claims[1] if isinstance(claims, tuple) else min(claims, key=_rank)[1]
         return out
 
     def take_changes(self) -> dict[Identity, Entry | None]:
@@ -409,22 +409,32 @@ class Incremental:
             if old.get(ident) != e:
                 self._claim(ident, rank, e)
 
+    # The claims on one identity: nearly always one, kept as a (rank, entry) pair; a list when several.
+
     def _claim(self, ident: Identity, rank: Rank, entry: Entry) -> None:
         claims = self._claims.get(ident)
-        if claims is None:
-            self._claims[ident] = [(rank, entry)]
+        if claims is None or (isinstance(claims, tuple) and claims[0] == rank):
+            self._claims[ident] = (rank, entry)
         else:
-            claims[:] = [c for c in claims if c[0] != rank]
-            claims.append((rank, entry))
+            others = [claims] if isinstance(claims, tuple) else [c for c in claims if c[0] != rank]
+            self._claims[ident] = [*others, (rank, entry)]
         self._touched.add(ident)
 
     def _unclaim(self, ident: Identity, rank: Rank) -> None:
         claims = self._claims.get(ident)
         if claims is None:
             return
-        claims[:] = [c for c in claims if c[0] != rank]
-        if not claims:
-            del self._claims[ident]
+        if isinstance(claims, tuple):
+            if claims[0] == rank:
+                del self._claims[ident]
+        else:
+            rest = [c for c in claims if c[0] != rank]
+            if len(rest) == 1:
+                self._claims[ident] = rest[0]
+            elif rest:
+                self._claims[ident] = rest
+            else:
+                del self._claims[ident]
         self._touched.add(ident)
 
 

@@ -70,6 +70,7 @@ class VtepIndex:
         self._dirty: set[RowId] = set()
         self._readers: dict[RowId, set[RowId]] = defaultdict(set)
         self._reads: dict[RowId, tuple[RowId, ...]] = {}
+        self._rids: dict[RowId, RowId] = {}
         self._contrib: dict[RowId, tuple[tuple[ModelKey, Any], ...]] = {}
         self._claims: dict[ModelKey, tuple[RowId, Any] | dict[RowId, Any]] = {}
         self._merged: dict[str, dict[Any, Any]] = defaultdict(dict)
@@ -159,7 +160,8 @@ class VtepIndex:
         for read in self._reads.pop(rid, ()):
             self._readers[read].discard(rid)
         if row is not None:
-            self._reads[rid] = tuple(reader.reads)   # a tuple: 100,000 rows each keep theirs
+            # a tuple of shared RowIds: 100,000 MAC rows each read the same switch and locator
+            self._reads[rid] = tuple(self._rids.setdefault(read, read) for read in reader.reads)
             for read in reader.reads:
                 self._readers[read].add(rid)
         old = dict(self._contrib.pop(rid, ()))
