@@ -233,9 +233,8 @@ def run_e2e(macs: int, changes: int, profile: Path | None) -> None:
             '[switch]\nname = "gw1"\ntunnel_ips = ["198.18.0.1"]\n\n' + ports
             + '[[uplink]]\nname = "up1"\nnumber = 9\nmac = "02:00:00:00:00:09"\nnexthop_mac = "02:00:00:00:ff:01"\n')
         cmd = [sys.executable] + (["-m", "cProfile", "-o", str(profile)] if profile else []) + [
-            "-m", "gwctl.cli", "run", "--db", db.unix_remote, "--inventory", str(work / "inv.toml"),
-            "--p4rt", f"127.0.0.1:{handle.port}", "--p4info", str(p4info), "--device-config", str(devcfg),
-            "--device-id", "1"]
+            __file__, "agent", db.unix_remote, str(work / "inv.toml"), f"127.0.0.1:{handle.port}", str(p4info),
+            str(devcfg)]
         log = (work / "gwctl.log").open("wb")
         agent = subprocess.Popen(cmd, cwd=REPO, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         deadline = time.monotonic() + 120
@@ -294,7 +293,32 @@ def run_e2e(macs: int, changes: int, profile: Path | None) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def run_agent(db: str, inventory: str, p4rt: str, p4info: str, devcfg: str) -> None:
+    """The agent as `gwctl run` starts it (device id 1), without the CLI module around it."""
+    import asyncio
+    import logging
+    import signal as sig
+
+    from gwctl.agent import Agent, AgentConfig, load_pipeline
+    from gwctl.inventory import load
+
+    logging.basicConfig(level=logging.WARNING)
+    agent = Agent(AgentConfig(db, p4rt, load(Path(inventory)), load_pipeline(Path(p4info), Path(devcfg)),
+                              device_id=1))
+
+    async def go() -> None:
+        loop = asyncio.get_running_loop()
+        for s in (sig.SIGINT, sig.SIGTERM):
+            loop.add_signal_handler(s, agent.stop)
+        await agent.run()
+
+    asyncio.run(go())
+
+
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "agent":
+        run_agent(*sys.argv[2:7])
+        return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("what", choices=["compute", "e2e"])
     ap.add_argument("--macs", type=int, default=100_000)
