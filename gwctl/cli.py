@@ -33,10 +33,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from gwctl import ctl_db, ctl_shell, ctl_target
+from gwctl import ctl_db, ctl_shell, ctl_target, program
 from gwctl.agent import Agent, AgentConfig, compute, load_pipeline
 from gwctl.ctl_render import render, widths_of
-from gwctl.inventory import Inventory, InventoryError, load
+from gwctl.inventory import Inventory, InventoryError, load, with_switch
 from gwctl.model import DesiredState
 from gwctl.p4rt import Pipeline, load_schema
 from gwctl.translate import Ids
@@ -60,17 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def db(p: argparse.ArgumentParser, timeout: float = 10.0) -> None:
-        p.add_argument("--db", default=DEFAULT_DB, metavar="REMOTE",
+        p.add_argument("--db", "--vtep-db", dest="db", default=DEFAULT_DB, metavar="REMOTE",
                        help=f"vtep DB: unix:PATH or tcp:IP:PORT (default {DEFAULT_DB}, or $GWCTL_DB)")
         p.add_argument("--timeout", type=float, default=timeout, help="seconds to wait for the database")
 
     def inventory(p: argparse.ArgumentParser, required: bool = True) -> None:
         p.add_argument("--inventory", required=required, type=Path, metavar="FILE", help="switch inventory (TOML)")
 
-    def target(p: argparse.ArgumentParser, election_id: int, p4info_required: bool = False) -> None:
+    def target(p: argparse.ArgumentParser, election_id: int, p4info_default: str = "read from the target") -> None:
         p.add_argument("--p4rt", required=True, metavar="ADDR", help="P4Runtime server host:port")
-        p.add_argument("--p4info", required=p4info_required, type=Path, metavar="FILE",
-                       help="P4Info text file" + ("" if p4info_required else " (default: read from the target)"))
+        p.add_argument("--p4info", type=Path, metavar="FILE", help=f"P4Info text file (default: {p4info_default})")
         p.add_argument("--device-id", type=int, default=0)
         p.add_argument("--election-id", type=int, default=election_id,
                        help=f"P4Runtime election id (default {election_id}"
@@ -82,8 +81,14 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run the agent")
     db(p)
     inventory(p)
-    target(p, 10, p4info_required=True)
+    target(p, 10, p4info_default="compiled from --program")
     p.add_argument("--device-config", type=Path, metavar="FILE", help="pushed if the target's pipeline cookie differs")
+    p.add_argument("--program", default="vtep_gateway", metavar="NAME",
+                   help="P4 program the switch runs (default vtep_gateway); without --p4info, gwctl compiles "
+                        "p4src/NAME.p4 with p4sim for P4Info and device config")
+    p.add_argument("--switch", metavar="NAME", help="Physical_Switch name (overrides the inventory's)")
+    p.add_argument("--tunnel-ip", action="append", default=[], metavar="IP",
+                   help="tunnel IP of this switch; may repeat (overrides the inventory's tunnel_ips)")
 
     p = sub.add_parser("status", help="connections, primary/backup, desired vs realized entries, faults")
     db(p, 5.0)
@@ -338,8 +343,19 @@ def _show_progress() -> None:
     progress.propagate = False
 
 
+def run_artefacts(args: argparse.Namespace) -> tuple[Path, Path | None]:
+    """--p4info/--device-config as given, or both built from --program."""
+    if args.p4info is not None:
+        return args.p4info, args.device_config
+    if args.device_config is not None:
+        raise UsageError("run: --device-config needs the --p4info it was built with")
+    return program.build(args.program)
+
+
 async def _run(args: argparse.Namespace, inv: Inventory) -> int:
-    cfg = AgentConfig(args.db, args.p4rt, inv, load_pipeline(args.p4info, args.device_config),
+    p4info, device_config = run_artefacts(args)
+    inv = with_switch(inv, args.switch, args.tunnel_ip)
+    cfg = AgentConfig(args.db, args.p4rt, inv, load_pipeline(p4info, device_config),
                       device_id=args.device_id, election_id=args.election_id)
     agent = Agent(cfg)
     loop = asyncio.get_running_loop()

@@ -30,6 +30,7 @@ File format (TOML):
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import tomllib
 from dataclasses import dataclass
@@ -93,20 +94,34 @@ def _mac(value: Any, where: str) -> str:
     return normalize_mac(value)
 
 
+def checked_tunnel_ips(values: Any, where: str) -> tuple[str, ...]:
+    ips = tuple(values)
+    for ip in ips:
+        try:
+            version = ipaddress.ip_address(ip).version
+        except ValueError as exc:
+            raise InventoryError(f"{where}: {ip!r} is not an IP address") from exc
+        if version != 4:
+            raise InventoryError(f"{where}: {ip} is not IPv4 (the pipeline is VXLAN over IPv4)")
+    return ips
+
+
+def with_switch(inv: Inventory, name: str | None = None, tunnel_ips: list[str] | None = None) -> Inventory:
+    """The inventory with the switch's name or tunnel IPs given on the command line instead."""
+    if tunnel_ips:
+        inv = dataclasses.replace(inv, tunnel_ips=checked_tunnel_ips(tunnel_ips, "--tunnel-ip"))
+    if name:
+        inv = dataclasses.replace(inv, switch_name=name)
+    return inv
+
+
 def from_dict(data: dict[str, Any]) -> Inventory:
     """Build and check an Inventory; every problem names where it is."""
     switch = data.get("switch", {})
     name = switch.get("name")
     if not isinstance(name, str) or not name:
         raise InventoryError("[switch] name is required")
-    tunnel_ips = tuple(switch.get("tunnel_ips", ()))
-    for ip in tunnel_ips:
-        try:
-            version = ipaddress.ip_address(ip).version
-        except ValueError as exc:
-            raise InventoryError(f"[switch] tunnel_ips: {ip!r} is not an IP address") from exc
-        if version != 4:
-            raise InventoryError(f"[switch] tunnel_ips: {ip} is not IPv4 (the pipeline is VXLAN over IPv4)")
+    tunnel_ips = checked_tunnel_ips(switch.get("tunnel_ips", ()), "[switch] tunnel_ips")
     ports: dict[str, AccessPort] = {}
     uplinks: dict[str, Uplink] = {}
     numbers: dict[int, str] = {}
