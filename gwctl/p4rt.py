@@ -10,7 +10,11 @@ per-update error details); this module adds what gwctl needs on top:
 - batch writes that stop at the first failing batch (later batches may
   depend on it) and say exactly which updates went in and which failed, so
   the agent can track what is realized with `reconcile.apply`;
-- digests delivered as plain dicts and acknowledged.
+- digests delivered as plain dicts and acknowledged;
+- writes encoded by `WriteEncoder` straight to P4Runtime Update protobufs
+  (ids and widths cached from the P4Info; byte-identical to finsy's encoding,
+  which it falls back to for anything it does not cover) and sent through
+  finsy's `Switch.write`, which passes raw Updates on, so errors are finsy's.
 
 Nothing else in gwctl imports finsy; table and field names come from the
 caller (the pipeline module), never from here.
@@ -42,8 +46,8 @@ from finsy import (
     P4TableEntry,
     P4TableMatch,
 )
-from finsy.p4entity import P4Replica
-from finsy.proto import p4r
+from finsy.p4entity import P4RUNTIME_VERSION_1_5, P4Replica
+from finsy.proto import p4i, p4r
 
 from gwctl.reconcile import Batch, Entry, Kind, Op, Update
 
@@ -261,6 +265,249 @@ def _as_update(update: Update) -> Any:
     raise ValueError(f"unknown op {update.op!r}")
 
 
+# ------------------------------------------------------------------ fast write encoding
+
+
+class _Fallback(Exception):
+    """An entry the fast encoder does not handle; finsy encodes it (and raises finsy's errors for bad ones)."""
+
+
+_UPDATE_TYPES = {Op.INSERT: p4r.Update.INSERT, Op.MODIFY: p4r.Update.MODIFY, Op.DELETE: p4r.Update.DELETE}
+_EXACT, _LPM, _TERNARY, _RANGE = (p4i.MatchField.EXACT, p4i.MatchField.LPM, p4i.MatchField.TERNARY,
+                                  p4i.MatchField.RANGE)
+
+
+_parse_update = p4r.Update.FromString
+
+
+def _bytes(value: Any, width: int) -> bytes:
+    """Canonical P4Runtime bytes (8.3: big-endian, no leading zero bytes, zero as one byte) of an int field."""
+    if type(value) is not int or value < 0 or value >> width:
+        raise _Fallback
+    return value.to_bytes((value.bit_length() + 7) >> 3 or 1, "big")
+
+
+def _varint(n: int) -> bytes:
+    if n < 0x80:
+        return bytes((n,))
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _ld(tag: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field (`tag` = field number << 3 | 2, below 128)."""
+    n = len(payload)
+    return bytes((tag, n)) + payload if n < 0x80 else bytes((tag,)) + _varint(n) + payload
+
+
+ACTION_CACHE_MAX = 4096
+"""Encoded table actions kept per encoder (dmac entries share a few dozen (action, params) pairs)."""
+
+
+class WriteEncoder:
+    """Entry/Update -> p4r.Update, byte-identical to finsy's `to_entity(...).encode_update(schema)` but without
+    finsy's entity objects: ids, match kinds and widths are looked up in `schema` once per table, action and
+    field and cached. Entries it does not cover (clone sessions, one-shot action sets, non-integer values,
+    names or values finsy would refuse) go through finsy, so behaviour and errors stay finsy's."""
+
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
+        self._tables: dict[str, tuple[int, bool, dict[str, tuple[int, int, int]]]] = {}
+        self._actions: dict[tuple[str, str], tuple[int, dict[str, tuple[int, int]], int]] = {}
+        self._profiles: dict[str, int] = {}
+        self._action_wire: dict[tuple[str, str, tuple[Any, ...]], bytes] = {}
+
+    def _table(self, name: str) -> tuple[int, bool, dict[str, tuple[int, int, int]]]:
+        info = self._tables.get(name)
+        if info is None:
+            try:
+                table = self.schema.tables[name]
+            except Exception as exc:  # noqa: BLE001 - finsy says what is wrong when it encodes
+                raise _Fallback from exc
+            fields = {}
+            for f in table.match_fields:
+                spec = (f.id, -1 if isinstance(f.match_type, str) else int(f.match_type), f.bitwidth)
+                fields[f.name] = fields[f.alias] = spec
+            info = self._tables[name] = (table.id, table.action_profile is not None, fields)
+        return info
+
+    def _action(self, table: str, name: str) -> tuple[int, dict[str, tuple[int, int]], int]:
+        info = self._actions.get((table, name))
+        if info is None:
+            try:
+                action = (self.schema.tables[table].actions if table else self.schema.actions)[name]
+            except Exception as exc:  # noqa: BLE001 - finsy says what is wrong when it encodes
+                raise _Fallback from exc
+            params = {}
+            for p in action.params:
+                params[p.name] = params[getattr(p, "alias", p.name)] = (p.id, p.bitwidth)
+            info = self._actions[(table, name)] = (action.id, params, len(action.params))
+        return info
+
+    def _profile(self, name: str) -> int:
+        pid = self._profiles.get(name)
+        if pid is None:
+            try:
+                pid = self._profiles[name] = self.schema.action_profiles[name].id
+            except Exception as exc:  # noqa: BLE001 - finsy says what is wrong when it encodes
+                raise _Fallback from exc
+        return pid
+
+    def _encode_action(self, table: str, name: str, values: tuple[Any, ...]) -> Any:
+        action_id, specs, count = self._action(table, name)
+        if values and len(values) != count:
+            raise _Fallback
+        params = []
+        for pname, value in values:
+            spec = specs.get(pname)
+            if spec is None:
+                raise _Fallback
+            params.append(p4r.Action.Param(param_id=spec[0], value=_bytes(value, spec[1])))
+        return p4r.Action(action_id=action_id, params=params)
+
+    def _match(self, fields: dict[str, tuple[int, int, int]], key: tuple[Any, ...]) -> list[Any]:
+        out = []
+        for fname, value in key:
+            spec = fields.get(fname)
+            if spec is None:
+                raise _Fallback
+            fid, kind, width = spec
+            if kind == _EXACT:
+                out.append(p4r.FieldMatch(field_id=fid, exact=p4r.FieldMatch.Exact(value=_bytes(value, width))))
+            elif type(value) is not tuple or len(value) != 2:
+                raise _Fallback
+            elif kind == _LPM:
+                val, prefix = value
+                if type(prefix) is not int or not 0 <= prefix <= width:
+                    raise _Fallback
+                _bytes(val, width)
+                if prefix:
+                    data = _bytes(val & ~((1 << (width - prefix)) - 1), width)
+                    out.append(p4r.FieldMatch(field_id=fid, lpm=p4r.FieldMatch.LPM(value=data, prefix_len=prefix)))
+            elif kind == _TERNARY:
+                data, mask = _bytes(value[0], width), _bytes(value[1], width)
+                if mask != b"\x00":
+                    out.append(p4r.FieldMatch(field_id=fid, ternary=p4r.FieldMatch.Ternary(value=data, mask=mask)))
+            elif kind == _RANGE:
+                out.append(p4r.FieldMatch(field_id=fid, range=p4r.FieldMatch.Range(
+                    low=_bytes(value[0], width), high=_bytes(value[1], width))))
+            else:
+                raise _Fallback
+        return out
+
+    def entity(self, entry: Entry) -> Any:
+        """The p4r.Entity of an entry, as finsy would encode it."""
+        try:
+            return self._entity(entry)
+        except _Fallback:
+            return to_entity(entry).encode(self.schema)
+
+    def update(self, update: Update) -> Any:
+        """The p4r.Update of an update, as finsy would encode it."""
+        entry = update.entry
+        if entry.kind == Kind.TABLE:
+            # the bulk of every sync: wire bytes straight from cached prefixes, parsed once by upb
+            try:
+                return _parse_update(bytes((0x08, _UPDATE_TYPES[update.op])) + _ld(0x12, _ld(0x12,
+                                                                                         self._table_wire(entry))))
+            except _Fallback:
+                pass
+        return p4r.Update(type=_UPDATE_TYPES[update.op], entity=self.entity(entry))
+
+    def _table_wire(self, entry: Entry) -> bytes:
+        """A direct or member/group-referencing TableEntry in protobuf wire form (fields in number order)."""
+        table_id, indirect, fields = self._table(entry.table)
+        parts = [b"\x08" + _varint(table_id)]
+        for fname, value in entry.key:
+            spec = fields.get(fname)
+            if spec is None:
+                raise _Fallback
+            fid, kind, width = spec
+            head = b"\x08" + _varint(fid)
+            if kind == _EXACT:
+                parts.append(_ld(0x12, head + _ld(0x12, _ld(0x0A, _bytes(value, width)))))
+            elif type(value) is not tuple or len(value) != 2:
+                raise _Fallback
+            elif kind == _LPM:
+                val, prefix = value
+                if type(prefix) is not int or not 0 <= prefix <= width:
+                    raise _Fallback
+                _bytes(val, width)
+                if prefix:
+                    data = _bytes(val & ~((1 << (width - prefix)) - 1), width)
+                    parts.append(_ld(0x12, head + _ld(0x22, _ld(0x0A, data) + b"\x10" + _varint(prefix))))
+            elif kind == _TERNARY:
+                data, mask = _bytes(value[0], width), _bytes(value[1], width)
+                if mask != b"\x00":
+                    parts.append(_ld(0x12, head + _ld(0x1A, _ld(0x0A, data) + _ld(0x12, mask))))
+            elif kind == _RANGE:
+                low, high = _bytes(value[0], width), _bytes(value[1], width)
+                parts.append(_ld(0x12, head + _ld(0x32, _ld(0x0A, low) + _ld(0x12, high))))
+            else:
+                raise _Fallback
+        cache_key = (entry.table, entry.action, entry.params)
+        action = self._action_wire.get(cache_key)
+        if action is None:
+            action = _ld(0x1A, self._entity(Entry(Kind.DEFAULT, entry.table, (), 0, entry.action, entry.params))
+                         .table_entry.action.SerializeToString(deterministic=True))
+            if len(self._action_wire) < ACTION_CACHE_MAX:
+                self._action_wire[cache_key] = action
+        parts.append(action)
+        priority = entry.priority
+        if priority:
+            if type(priority) is not int or not 0 < priority < 1 << 31:
+                raise _Fallback
+            parts.append(b"\x20" + _varint(priority))
+        return b"".join(parts)
+
+    def _entity(self, entry: Entry) -> Any:
+        kind = entry.kind
+        if kind == Kind.TABLE or kind == Kind.DEFAULT:
+            table_id, indirect, fields = self._table(entry.table)
+            params = entry.params
+            if kind == Kind.TABLE and params and params[0][0] in ("$member", "$group"):
+                if len(params) != 1 or type(params[0][1]) is not int:
+                    raise _Fallback
+                action = (p4r.TableAction(action_profile_member_id=params[0][1]) if params[0][0] == "$member"
+                          else p4r.TableAction(action_profile_group_id=params[0][1]))
+            elif indirect:
+                raise _Fallback   # finsy promotes a direct action to a one-shot action set
+            else:
+                action = p4r.TableAction(action=self._encode_action(entry.table, entry.action, params))
+            if kind == Kind.DEFAULT:
+                return p4r.Entity(table_entry=p4r.TableEntry(table_id=table_id, action=action,
+                                                             is_default_action=True))
+            return p4r.Entity(table_entry=p4r.TableEntry(table_id=table_id, match=self._match(fields, entry.key),
+                                                         action=action, priority=entry.priority))
+        if kind == Kind.MCAST_GROUP:
+            legacy = self.schema.p4runtime_version < P4RUNTIME_VERSION_1_5
+            replicas = []
+            for port, instance in entry.params:
+                if type(port) is not int or type(instance) is not int:
+                    raise _Fallback
+                replicas.append(p4r.Replica(egress_port=port, instance=instance) if legacy
+                                else p4r.Replica(port=_bytes(port, 32), instance=instance))
+            return p4r.Entity(packet_replication_engine_entry=p4r.PacketReplicationEngineEntry(
+                multicast_group_entry=p4r.MulticastGroupEntry(multicast_group_id=entry.key[0], replicas=replicas)))
+        if kind == Kind.PROFILE_MEMBER:
+            return p4r.Entity(action_profile_member=p4r.ActionProfileMember(
+                action_profile_id=self._profile(entry.table), member_id=entry.key[0],
+                action=self._encode_action("", entry.action, entry.params)))
+        if kind == Kind.PROFILE_GROUP:
+            members = []
+            for member_id, weight in entry.params:
+                if type(weight) is not int:
+                    raise _Fallback
+                members.append(p4r.ActionProfileGroup.Member(member_id=member_id, weight=weight))
+            return p4r.Entity(action_profile_group=p4r.ActionProfileGroup(
+                action_profile_id=self._profile(entry.table), group_id=entry.key[0], members=members))
+        raise _Fallback
+
+
 # ------------------------------------------------------------------ the target
 
 
@@ -283,6 +530,7 @@ class P4RuntimeTarget:
         )
         self.address = address
         self._switch = finsy.Switch(name, address, opts)
+        self._encoder: WriteEncoder | None = None
 
     async def __aenter__(self) -> P4RuntimeTarget:
         try:
@@ -377,8 +625,14 @@ class P4RuntimeTarget:
 
     async def _write_chunk(self, index: int, chunk: Batch, applied: list[Update]) -> None:
         """One WriteRequest; on refusal raise P4RuntimeWriteError with `applied` plus the chunk's successes."""
+        schema = self._switch.p4info
+        encoder = self._encoder
+        if encoder is None or encoder.schema is not schema:
+            encoder = self._encoder = WriteEncoder(schema)
+        # raw p4r.Updates: finsy's Switch.write passes them through as they are
+        updates = [encoder.update(u) for u in chunk]
         try:
-            await self._switch.write([_as_update(u) for u in chunk])
+            await self._switch.write(updates)
         except P4ClientError as exc:
             details = exc.details
             if not details and exc.code.name in ("UNAVAILABLE", "CANCELLED"):

@@ -11,8 +11,8 @@ import finsy
 import pytest
 from finsy import p4entity
 
-from gwctl.p4rt import canon, from_entity, to_entity
-from gwctl.reconcile import Entry, Kind
+from gwctl.p4rt import WriteEncoder, canon, from_entity, to_entity
+from gwctl.reconcile import Entry, Kind, Op, Update
 from tests.gwctl.p4sim_target import REPO, compile_program
 
 
@@ -37,6 +37,16 @@ ENTRIES = [
 def test_round_trip_through_wire_format(schema, entry):
     wire = to_entity(entry).encode(schema)
     assert from_entity(p4entity.decode_entity(wire, schema), schema) == entry
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.kind.name + " " + e.table)
+def test_write_encoder_matches_finsy(schema, entry):
+    """gwctl's fast write encoder (ternary, default actions, PRE entries; clone sessions via finsy) = finsy's."""
+    op = Op.MODIFY if entry.kind == Kind.DEFAULT else Op.INSERT
+    fast = WriteEncoder(schema).update(Update(op, entry))
+    entity = to_entity(entry)
+    ref = (~entity if op == Op.MODIFY else +entity).encode_update(schema)
+    assert fast.SerializeToString(deterministic=True) == ref.SerializeToString(deterministic=True)
 
 
 def test_replica_order_does_not_matter(schema):
