@@ -16,8 +16,8 @@ gwctl would configure it (docs/pipeline.md, sections 2 to 4):
   remote VTEPs (rid = 0x8000 | tunnel_id) on the uplink: source-node replication;
 - the MACs: half Ucast_Macs_Local (dmac `forward_to_binding` + smac_learn
   `mac_known`, the entries gwctl writes after a learning digest), half
-  Ucast_Macs_Remote (dmac `forward_to_tunnel`). 65,536 MACs fill dmac
-  (MAC_TABLE_SIZE in size.p4) exactly.
+  Ucast_Macs_Remote (dmac `forward_to_tunnel`); the issue's 64K MACs
+  (MAC_TABLE_SIZE in size.p4 is 131,072).
 
 Scenarios, each checked once on every frame of its set before it is timed
 (right port, right encapsulation, right copies: a fast wrong answer is no figure):

@@ -12,7 +12,7 @@
 #define LOGICAL_SWITCH_TABLE_SIZE  4096    /* logical_switch, vni_to_ls; ls_id < 4096 */
 #define TUNNEL_IP_TABLE_SIZE       64      /* tunnel_term: our tunnel IPs x tunnel types */
 #define REMOTE_VTEP_TABLE_SIZE     4096    /* remote_vtep_check, tunnel_encap; >= 1K remote VTEPs */
-#define MAC_TABLE_SIZE             65536   /* dmac, smac_learn */
+#define MAC_TABLE_SIZE             131072  /* dmac, smac_learn: >= 100,000 MACs (issue #5 scale) */
 #define ARP_SUPPRESS_TABLE_SIZE    65536   /* arp_suppress */
 #define ROUTER_MAC_TABLE_SIZE      4096    /* router_mac */
 #define IPV4_ROUTE_TABLE_SIZE      16384   /* ipv4_route */
