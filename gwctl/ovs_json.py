@@ -11,6 +11,13 @@ expression jumps between quotes and brackets, tracking depth and whether a
 chunk ended inside a string, and `json.loads` parses the whole message once.
 Like the ovs parser, it accepts only an object or array at the top.
 
+Most of a large message is row data in the middle of the value, where the
+value cannot end; such a chunk is handled without a Python step per token:
+one C-level substitution removes its complete strings, a second keeps only
+its brackets, and a short loop over those finds whether the depth reaches 0.
+Only a chunk where it does (the value's last one) gets the token-by-token
+scan, which returns exactly where the value ends.
+
 `install()` puts it in place of `ovs.json.Parser` for the whole process
 (ovs.jsonrpc looks the class up at each message).
 """
@@ -26,6 +33,8 @@ import ovs.json
 _TOKEN = re.compile(r'["{}\[\]]')
 _STRING_REST = re.compile(r'(?:[^"\\]|\\.)*"', re.S)
 _SPACE = " \t\r\n"
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_NOT_BRACKETS = re.compile(r'[^{}\[\]"]+')
 
 
 class FastParser:
@@ -54,6 +63,14 @@ class FastParser:
                 self._done = True
                 return i
         start = i
+        if self._in_string:
+            i = self._finish_string(s, i)
+            if self._in_string:
+                self._chunks.append(s[start:])
+                return n
+        if self._skim(s, i):
+            self._chunks.append(s[start:])
+            return n
         while i < n:
             if self._in_string:
                 if self._escape:
@@ -86,6 +103,39 @@ class FastParser:
                     break
         self._chunks.append(s[start:i])
         return i
+
+    def _finish_string(self, s: str, i: int) -> int:
+        """Consume the rest of a string begun in an earlier chunk; where it ends, or len(s)."""
+        if self._escape:
+            self._escape = False
+            i += 1
+            if i >= len(s):
+                return len(s)
+        m = _STRING_REST.match(s, i)
+        if m is None:
+            tail = s[i:]
+            self._escape = (len(tail) - len(tail.rstrip("\\"))) % 2 == 1
+            return len(s)
+        self._in_string = False
+        return m.end()
+
+    def _skim(self, s: str, i: int) -> bool:
+        """Account for s[i:] at C speed when the value cannot end in it; False
+        (state untouched) when it may, for the exact scan to take over."""
+        rest = _STRINGS.sub("", s[i:]) if '"' in s[i:] else s[i:]
+        quote = rest.find('"')   # a string that goes on in the next chunk
+        counted = rest if quote < 0 else rest[:quote]
+        depth = self._depth
+        for c in _NOT_BRACKETS.sub("", counted):
+            depth += 1 if c in "{[" else -1
+            if depth <= 0:
+                return False
+        self._depth = depth
+        if quote >= 0:
+            content = rest[quote + 1:]   # nothing after the open quote was removed
+            self._in_string = True
+            self._escape = (len(content) - len(content.rstrip("\\"))) % 2 == 1
+        return True
 
     def is_done(self) -> bool:
         return self._done

@@ -39,3 +39,11 @@ def test_errors_are_reported_as_text_like_the_ovs_parser():
     scalar = FastParser(check_trailer=True)
     scalar.feed('"x" ')   # as the ovs parser: only objects and arrays at the top
     assert scalar.is_done() and "syntax error" in scalar.finish()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dictionaries(TEXT, VALUES), min_size=1, max_size=3), st.integers(8, 400),
+       st.sampled_from(["", " ", "\n"]))
+def test_large_chunks_take_the_fast_path_and_still_stop_exactly(messages, size, gap):
+    """Chunks holding many tokens: skimmed at C speed until the one where a value ends."""
+    test_messages_split_anywhere_parse_as_json_does.hypothesis.inner_test(messages, size, gap)
