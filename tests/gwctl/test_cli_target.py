@@ -172,8 +172,7 @@ def test_shell_runs_p4runtime_shell_from_its_venv_on_the_switch(p4sim, program):
         "/v/bin/python", "-m", "p4runtime_sh", "--grpc-addr", "h:1", "--device-id", "3",
         "--election-id", "1,5", "-v"]
     assert election_id_arg(10) == "0,10"
-    if not (SHELL_REPO / ".venv-p4rtsh/bin/python").exists():
-        pytest.skip("no .venv-p4rtsh: run `make setup`")
+    assert (SHELL_REPO / ".venv-p4rtsh/bin/python").exists(), "no .venv-p4rtsh: `make setup` creates it"
 
     async def program_switch() -> None:
         async with P4RuntimeTarget(p4sim.address, Pipeline(program.p4info, program.device_config)) as t:

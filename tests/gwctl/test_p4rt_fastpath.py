@@ -40,7 +40,7 @@ def vtep_entries() -> list[Entry]:
     """What translate writes for the test state, plus one entry of every other constructor."""
     entries = sorted(translate(validate(state(), p4.CAPABILITIES).state, [], INV).entries)
     acl = p4.AclMatch(src_mac="02:00:00:00:00:01", dst_mac="02:00:00:00:00:02", ether_type=0x0800,
-                      ipv4_src=("10.1.0.0", "255.255.0.0"), ipv4_dst=("10.0.0.0", "255.0.0.0"), ip_proto=6,
+                      ipv4_src=("198.51.100.0", "255.255.255.0"), ipv4_dst=("198.18.0.0", "255.254.0.0"), ip_proto=6,
                       l4_sport=(0, 1023), l4_dport=(80, 443), tcp_flags=(0x02, 0x12))
     entries += [
         p4.dmac_to_binding(1, "02:00:00:00:00:0a", 3, 2),
@@ -49,7 +49,7 @@ def vtep_entries() -> list[Entry]:
         p4.smac_known(1, "02:00:00:00:00:0a", 3),
         p4.arp_reply(1, "192.0.2.10", "02:00:00:00:00:0a"),
         p4.router_mac(1, "02:00:00:00:00:fe", 1),
-        p4.ipv4_route(1, "10.2.0.0/16", 1, "02:00:00:00:00:fe", "02:00:00:00:00:0a"),
+        p4.ipv4_route(1, "203.0.113.0/24", 1, "02:00:00:00:00:fe", "02:00:00:00:00:0a"),
         p4.ipv4_route(1, "0.0.0.0/0", 1, "02:00:00:00:00:fe", "02:00:00:00:00:0a"),
         p4.underlay_route("0.0.0.0/0", 1),
         p4.underlay_route("198.18.0.0/15", 2),
