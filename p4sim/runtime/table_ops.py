@@ -10,6 +10,7 @@ Counter data is returned only when the read request asks for it, as PI does."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from finsy.proto.p4.v1 import p4runtime_pb2 as p4r
 
@@ -262,30 +263,29 @@ def read_table_entries(ctx: Context, req: p4r.TableEntry) -> Iterator[p4r.Entity
             yield p4r.Entity(table_entry=out)
 
 
-def read_direct_counters(ctx: Context, req: p4r.DirectCounterEntry) -> Iterator[p4r.Entity]:
-    te = req.table_entry
-    tables = [t for t in _tables(ctx, te.table_id) if t.direct_counter_id]
+def _direct_entries(ctx: Context, te: p4r.TableEntry, resource: str) -> Iterator[tuple[Any, p4r.TableEntry]]:
+    """The entries a direct counter/meter read addresses, each with its key as
+    the response's table_entry (no action): one walk for both resources."""
+    tables = [t for t in _tables(ctx, te.table_id) if getattr(t, f"direct_{resource}_id")]
     if te.table_id and not tables:
-        raise InvalidArgument(f"table {ctx.idx.table(te.table_id).name!r} has no direct counter")
+        raise InvalidArgument(f"table {ctx.idx.table(te.table_id).name!r} has no direct {resource}")
     for t in tables:
         for e in _matching(ctx, t, te):
-            out = p4r.DirectCounterEntry()
-            out.table_entry.CopyFrom(_encode_entry(ctx, t, e, False, False))
-            out.table_entry.ClearField("action")
-            counter_to(e.counter or CounterData(), out.data)
-            yield p4r.Entity(direct_counter_entry=out)
+            key = _encode_entry(ctx, t, e, False, False)
+            key.ClearField("action")
+            yield e, key
+
+
+def read_direct_counters(ctx: Context, req: p4r.DirectCounterEntry) -> Iterator[p4r.Entity]:
+    for e, key in _direct_entries(ctx, req.table_entry, "counter"):
+        out = p4r.DirectCounterEntry(table_entry=key)
+        counter_to(e.counter or CounterData(), out.data)
+        yield p4r.Entity(direct_counter_entry=out)
 
 
 def read_direct_meters(ctx: Context, req: p4r.DirectMeterEntry) -> Iterator[p4r.Entity]:
-    te = req.table_entry
-    tables = [t for t in _tables(ctx, te.table_id) if t.direct_meter_id]
-    if te.table_id and not tables:
-        raise InvalidArgument(f"table {ctx.idx.table(te.table_id).name!r} has no direct meter")
-    for t in tables:
-        for e in _matching(ctx, t, te):
-            out = p4r.DirectMeterEntry()
-            out.table_entry.CopyFrom(_encode_entry(ctx, t, e, False, False))
-            out.table_entry.ClearField("action")
-            if e.meter is not None:
-                meter_to(e.meter, out.config)
-            yield p4r.Entity(direct_meter_entry=out)
+    for e, key in _direct_entries(ctx, req.table_entry, "meter"):
+        out = p4r.DirectMeterEntry(table_entry=key)
+        if e.meter is not None:
+            meter_to(e.meter, out.config)
+        yield p4r.Entity(direct_meter_entry=out)
