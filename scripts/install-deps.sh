@@ -3,7 +3,7 @@
 # userspace datapath), OVN, iproute2 for namespaces and veths. Idempotent and
 # quiet when everything is already there.
 set -euo pipefail
-pkgs=(openvswitch-switch openvswitch-vtep ovn-central ovn-host iproute2 tcpdump iputils-ping)
+pkgs=(openvswitch-switch openvswitch-vtep ovn-central ovn-host ovn-controller-vtep iproute2 tcpdump iputils-ping)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
