@@ -15,6 +15,7 @@ touched (traffic keeps flowing across agent or target restarts).
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,18 +162,19 @@ def reconcile_changes(changes: Mapping[tuple, Entry | None], actual: Mapping[tup
 def _ordered(updates: list[Update]) -> Batch:
     """Stable order inside a batch so that logs and tests are reproducible.
 
-    Keys of one table have one shape, so they compare as they are (100,000
-    updates sort in a tenth of a second); keys that do not compare fall back
-    to their text.
+    A batch holds one kind and one update per identity, so the identity
+    (kind, table, key, priority) orders it; it is precomputed on the entry and
+    fetched by a C getter (100,000 updates sort in well under a tenth of a
+    second). Keys of one table have one shape and compare as they are; keys
+    that do not compare fall back to their text.
     """
     try:
-        return tuple(sorted(updates, key=_update_order))
+        return tuple(sorted(updates, key=_IDENTITY))
     except TypeError:
         return tuple(sorted(updates, key=_update_order_text))
 
 
-def _update_order(update: Update) -> tuple:
-    return (update.entry.table, update.entry.key, update.entry.priority, update.op.value)
+_IDENTITY = operator.attrgetter("entry.identity")
 
 
 def _update_order_text(update: Update) -> tuple:

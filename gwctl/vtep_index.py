@@ -12,7 +12,6 @@ except one: which ports belong to our switch is decided by the switch's
 from __future__ import annotations
 
 import logging
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from gwctl.vtep_rows import SPEC_BY_TABLE, ModelKey, RawRow, merge
 
 log = logging.getLogger(__name__)
 
-RowId = tuple[str, uuid.UUID]
+RowId = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -43,11 +42,11 @@ class _Reader:
         self.switch_name = index.switch_name
         self.reads: set[RowId] = set()
 
-    def get(self, table: str, row_uuid: uuid.UUID) -> RawRow | None:
+    def get(self, table: str, row_uuid: str) -> RawRow | None:
         self.reads.add((table, row_uuid))
         return self._index.rows[table].get(row_uuid)
 
-    def our_switch(self) -> tuple[uuid.UUID, RawRow] | None:
+    def our_switch(self) -> tuple[str, RawRow] | None:
         for u, row in self._index.rows["Physical_Switch"].items():
             if row["name"] == self.switch_name:
                 self.reads.add(("Physical_Switch", u))
@@ -63,10 +62,13 @@ def _stable(keys: set[ModelKey]) -> list[ModelKey]:
         return sorted(keys, key=repr)
 
 
+_DERIVE = {table: spec.derive for table, spec in SPEC_BY_TABLE.items()}
+
+
 class VtepIndex:
     def __init__(self, switch_name: str) -> None:
         self.switch_name = switch_name
-        self.rows: dict[str, dict[uuid.UUID, RawRow]] = {t: {} for t in SPEC_BY_TABLE}
+        self.rows: dict[str, dict[str, RawRow]] = {t: {} for t in SPEC_BY_TABLE}
         self._dirty: set[RowId] = set()
         self._readers: dict[RowId, set[RowId]] = defaultdict(set)
         self._reads: dict[RowId, tuple[RowId, ...]] = {}
@@ -79,19 +81,19 @@ class VtepIndex:
 
     # ------------------------------------------------------------ input
 
-    def upsert(self, table: str, row_uuid: uuid.UUID, row: RawRow) -> None:
+    def upsert(self, table: str, row_uuid: str, row: RawRow) -> None:
         old = self.rows[table].get(row_uuid)
         if old == row:
             return
         self.rows[table][row_uuid] = row
         self._touch(table, row_uuid, old, row)
 
-    def delete(self, table: str, row_uuid: uuid.UUID) -> None:
+    def delete(self, table: str, row_uuid: str) -> None:
         old = self.rows[table].pop(row_uuid, None)
         if old is not None:
             self._touch(table, row_uuid, old, None)
 
-    def retain(self, present: Mapping[str, set[uuid.UUID]], tables: Iterable[str] | None = None) -> None:
+    def retain(self, present: Mapping[str, set[str]], tables: Iterable[str] | None = None) -> None:
         """Drop rows the server no longer has: after a reconnect the IDL re-sends rows but not deletions.
 
         Only `tables` (default: all) are pruned: each connection resynchronizes the tables it monitors.
@@ -101,7 +103,7 @@ class VtepIndex:
             for row_uuid in [u for u in rows if u not in present.get(table, set())]:
                 self.delete(table, row_uuid)
 
-    def _touch(self, table: str, row_uuid: uuid.UUID, old: RawRow | None, new: RawRow | None) -> None:
+    def _touch(self, table: str, row_uuid: str, old: RawRow | None, new: RawRow | None) -> None:
         self._dirty.add((table, row_uuid))
         if table == "Physical_Switch":
             for row in (old, new):
@@ -114,27 +116,37 @@ class VtepIndex:
         """Re-derive what changed since the last flush; the model changes, in a stable order."""
         if not self._dirty:
             return []
-        todo: set[RowId] = set()
+        todo: set[RowId] = set(self._dirty)
+        readers = self._readers
         for rid in self._dirty:
-            todo.add(rid)
-            todo.update(self._readers.get(rid, ()))
+            found = readers.get(rid)
+            if found:
+                todo.update(found)
         self._dirty.clear()
         touched: set[ModelKey] = set()
         for rid in todo:
-            touched |= self._rederive(rid)
+            self._rederive(rid, touched)
         changes = []
+        claims_by_key = self._claims
+        merged = self._merged
         for key in _stable(touched):
             category, ident = key
-            claims = self._claims_of(key)
-            new = merge(category, list(claims.values())) if claims else None
-            old = self._merged[category].get(ident)
-            if len(claims) > 1 and len({repr(v) for v in claims.values()}) > 1 and category != "mcast":
-                log.warning("rows %s disagree on %s; using %s", sorted(str(r[1]) for r in claims), key, new)
-            if new is None:
-                self._merged[category].pop(ident, None)
-                self._claims.pop(key, None)
+            claims = claims_by_key.get(key)
+            if claims is None:
+                new = None
+            elif type(claims) is tuple:   # one row claims it: nearly always
+                new = claims[1]
             else:
-                self._merged[category][ident] = new
+                values = list(claims.values())
+                new = merge(category, values)
+                if len({repr(v) for v in values}) > 1 and category != "mcast":
+                    log.warning("rows %s disagree on %s; using %s", sorted(str(r[1]) for r in claims), key, new)
+            by_category = merged[category]
+            old = by_category.get(ident)
+            if new is None:
+                by_category.pop(ident, None)
+            else:
+                by_category[ident] = new
             if old != new:
                 changes.append(Change(key, old, new))
         if changes:
@@ -142,50 +154,51 @@ class VtepIndex:
             self._discovered = None
         return changes
 
-    def _rederive(self, rid: RowId) -> set[ModelKey]:
+    def _rederive(self, rid: RowId, touched: set[ModelKey]) -> None:
+        """Derive one row again; the model keys whose claims changed go into `touched`."""
         table, row_uuid = rid
-        spec = SPEC_BY_TABLE[table]
-        if spec.derive is None:
-            return set()
+        derive = _DERIVE[table]
+        if derive is None:
+            return
         row = self.rows[table].get(row_uuid)
-        reader = _Reader(self)
+        readers = self._readers
+        for read in self._reads.pop(rid, ()):
+            readers[read].discard(rid)
         new: dict[ModelKey, Any] = {}
         if row is not None:
+            reader = _Reader(self)
             try:
-                new = dict(spec.derive(row_uuid, row, reader))
+                new = dict(derive(row_uuid, row, reader))
             except (KeyError, ValueError, TypeError) as exc:
                 # One malformed row must not stop the others; it simply contributes nothing.
                 log.error("cannot read %s row %s: %s: %s", table, row_uuid, type(exc).__name__, exc)
                 new = {}
-        for read in self._reads.pop(rid, ()):
-            self._readers[read].discard(rid)
-        if row is not None:
             # a tuple of shared RowIds: 100,000 MAC rows each read the same switch and locator
-            self._reads[rid] = tuple(self._rids.setdefault(read, read) for read in reader.reads)
-            for read in reader.reads:
-                self._readers[read].add(rid)
-        old = dict(self._contrib.pop(rid, ()))
+            rids = self._rids
+            reads = tuple([rids.setdefault(read, read) for read in reader.reads])
+            self._reads[rid] = reads
+            for read in reads:
+                readers[read].add(rid)
+        old = self._contrib.pop(rid, None)
         if new:
             self._contrib[rid] = tuple(new.items())   # pairs, not a dict: 100,000 rows each keep theirs
-        touched = set()
-        for key in old.keys() | new.keys():
-            if key in new:
-                if old.get(key) != new[key]:
-                    self._claim(key, rid, new[key])
-                    touched.add(key)
-            else:
+        if old is None:   # a new row: everything it derives is a new claim
+            for key, value in new.items():
+                self._claim(key, rid, value)
+                touched.add(key)
+            return
+        old_map = dict(old)
+        for key, value in new.items():
+            if key not in old_map or old_map[key] != value:
+                self._claim(key, rid, value)
+                touched.add(key)
+        for key in old_map:
+            if key not in new:
                 self._unclaim(key, rid)
                 touched.add(key)
-        return touched
 
     # Claims of the rows that derive one model key. Nearly always one row: kept as a (row, value) pair then,
     # a dict only when several rows claim the key (a dict per MAC row cost 23 MB at 100,000 rows).
-
-    def _claims_of(self, key: ModelKey) -> dict[RowId, Any]:
-        found = self._claims.get(key)
-        if found is None:
-            return {}
-        return dict((found,)) if isinstance(found, tuple) else found
 
     def _claim(self, key: ModelKey, rid: RowId, value: Any) -> None:
         found = self._claims.get(key)

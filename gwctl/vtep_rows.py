@@ -7,13 +7,12 @@ only for rows that changed or that read a row that changed, which is what
 makes updates incremental; it never needs to know what a table means.
 
 A raw row is a mapping of column name to Python value, with references as
-`uuid.UUID` and optional columns as lists, as the `ovs` IDL delivers them.
+UUID text (the adapter converts the IDL's `uuid.UUID`) and optional columns as lists.
 """
 
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -49,13 +48,13 @@ class RowReader(Protocol):
 
     switch_name: str
 
-    def get(self, table: str, row_uuid: uuid.UUID) -> RawRow | None: ...
+    def get(self, table: str, row_uuid: str) -> RawRow | None: ...
 
-    def our_switch(self) -> tuple[uuid.UUID, RawRow] | None: ...
+    def our_switch(self) -> tuple[str, RawRow] | None: ...
 
 
 Items = Iterator[tuple[ModelKey, Any]]
-Derive = Callable[[uuid.UUID, RawRow, RowReader], Iterable[tuple[ModelKey, Any]]]
+Derive = Callable[[str, RawRow, RowReader], Iterable[tuple[ModelKey, Any]]]
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ def _opt(value: Any) -> Any:
     return value
 
 
-def locator(reader: RowReader, row_uuid: uuid.UUID) -> PhysicalLocator | None:
+def locator(reader: RowReader, row_uuid: str) -> PhysicalLocator | None:
     row = reader.get("Physical_Locator", row_uuid)
     if row is None:
         return None
@@ -86,7 +85,7 @@ def _locator_value(dst_ip: str, encapsulation: str, tunnel_key: int | None) -> P
     return PhysicalLocator(dst_ip, encapsulation, tunnel_key)
 
 
-def locator_set(reader: RowReader, row_uuid: uuid.UUID) -> frozenset[PhysicalLocator] | None:
+def locator_set(reader: RowReader, row_uuid: str) -> frozenset[PhysicalLocator] | None:
     row = reader.get("Physical_Locator_Set", row_uuid)
     if row is None:
         return None
@@ -94,25 +93,25 @@ def locator_set(reader: RowReader, row_uuid: uuid.UUID) -> frozenset[PhysicalLoc
     return frozenset(loc for loc in locs if loc is not None)
 
 
-def _ls_name(reader: RowReader, row_uuid: uuid.UUID) -> str:
+def _ls_name(reader: RowReader, row_uuid: str) -> str:
     """Name of a referenced logical switch; "" if it is gone, which validation reports."""
     row = reader.get("Logical_Switch", row_uuid)
     return row["name"] if row is not None else ""
 
 
-def _acl_name(reader: RowReader, row_uuid: uuid.UUID) -> str:
+def _acl_name(reader: RowReader, row_uuid: str) -> str:
     row = reader.get("ACL", row_uuid)
     return row["acl_name"] if row is not None else ""
 
 
-def derive_switch(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
+def derive_switch(u: str, row: RawRow, reader: RowReader) -> Items:
     if row["name"] != reader.switch_name:
         return
     yield ("switch", row["name"]), PhysicalSwitch(
         row["name"], frozenset(row["tunnel_ips"]), frozenset(row["management_ips"]), row["description"])
 
 
-def derive_port(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
+def derive_port(u: str, row: RawRow, reader: RowReader) -> Items:
     ours = reader.our_switch()
     if ours is None or u not in ours[1]["ports"]:
         return
@@ -130,13 +129,13 @@ def derive_port(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
                 stats["packets_to_local"], stats["bytes_to_local"])
 
 
-def derive_logical_switch(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
+def derive_logical_switch(u: str, row: RawRow, reader: RowReader) -> Items:
     mode = _opt(row["replication_mode"]) or ReplicationMode.SERVICE_NODE.value
     yield ("ls", row["name"]), LogicalSwitch(
         row["name"], _opt(row["tunnel_key"]), ReplicationMode(mode), row["description"])
 
 
-def derive_ucast_remote(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
+def derive_ucast_remote(u: str, row: RawRow, reader: RowReader) -> Items:
     loc = locator(reader, row["locator"])
     if loc is None:
         return
@@ -144,7 +143,7 @@ def derive_ucast_remote(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
     yield ("ucast", (ls, mac)), UcastMacRemote(mac, ls, loc, row["ipaddr"])
 
 
-def derive_mcast_remote(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
+def derive_mcast_remote(u: str, row: RawRow, reader: RowReader) -> Items:
     locs = locator_set(reader, row["locator_set"])
     if locs is None:
         return
@@ -152,7 +151,7 @@ def derive_mcast_remote(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
     yield ("mcast", (ls, mac)), McastMacRemote(mac, ls, locs, row["ipaddr"])
 
 
-def derive_ucast_local(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
+def derive_ucast_local(u: str, row: RawRow, reader: RowReader) -> Items:
     loc = locator(reader, row["locator"])
     if loc is None:
         return
@@ -161,7 +160,7 @@ def derive_ucast_local(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
     yield ("ucast_local", value), value
 
 
-def derive_mcast_local(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
+def derive_mcast_local(u: str, row: RawRow, reader: RowReader) -> Items:
     locs = locator_set(reader, row["locator_set"])
     if locs is None:
         return
@@ -170,7 +169,7 @@ def derive_mcast_local(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
     yield ("mcast_local", value), value
 
 
-def derive_router(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
+def derive_router(u: str, row: RawRow, reader: RowReader) -> Items:
     yield ("lr", row["name"]), LogicalRouter(
         row["name"],
         FrozenMap({p: _ls_name(reader, ls) for p, ls in row["switch_binding"].items()}),
@@ -180,7 +179,7 @@ def derive_router(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
     )
 
 
-def derive_arp_remote(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
+def derive_arp_remote(u: str, row: RawRow, reader: RowReader) -> Items:
     loc = locator(reader, row["locator"])
     if loc is None:
         return
@@ -195,13 +194,13 @@ ACL_ENTRY_COLUMNS = (
 )
 
 
-def acl_entry(row_uuid: uuid.UUID, row: RawRow) -> AclEntry:
+def acl_entry(row_uuid: str, row: RawRow) -> AclEntry:
     fields = {c: _opt(row[c]) for c in ACL_ENTRY_COLUMNS if c not in ("sequence", "direction", "action")}
     return AclEntry(str(row_uuid), row["sequence"], AclDirection(row["direction"]),
                     AclAction(row["action"]), **fields)
 
 
-def derive_acl(u: uuid.UUID, row: RawRow, reader: RowReader) -> Items:
+def derive_acl(u: str, row: RawRow, reader: RowReader) -> Items:
     entries = []
     for e in row["acl_entries"]:
         raw = reader.get("ACL_entry", e)
@@ -242,6 +241,8 @@ def merge(category: str, values: list[Any]) -> Any:
     row per add-mcast-remote call in some versions); for the rest, which the
     schema does not index, the lowest value wins so the choice is stable.
     """
+    if len(values) == 1:   # nearly always: and repr of 100,000 dataclasses costs a second
+        return values[0]
     if category == "mcast":
         first = values[0]
         union = frozenset().union(*(v.locator_set for v in values))
