@@ -143,6 +143,64 @@ class MatchKindType(Type):
 
 
 @dataclass(eq=False, slots=True)
+class NewTypeDecl:
+    """``type U T``: a new named type. ``underlying`` is U as written (a base
+    type, or another new type's NewBitsType/NewBoolType). The engine never
+    looks at it: values of T behave as values of U. It is kept for P4Info
+    (``type_info.new_types``, ``type_name``, ``@p4runtime_translation``)."""
+
+    name: str
+    underlying: Type
+    annotations: tuple[Annotation, ...] = ()
+    loc: SourceLoc = NOWHERE
+
+    def base(self) -> Type:
+        """U with every new type on the way unwrapped (p4c walks the chain)."""
+        t = self.underlying
+        while isinstance(t, NewBitsType | NewBoolType):
+            t = t.newtype.underlying
+        return t
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NewBitsType(BitsType):
+    """A value of ``type bit<N> T`` (or ``type int<N> T``): a BitsType for
+    everything but P4Info, so it compares equal to its base ``bit<N>``."""
+
+    newtype: NewTypeDecl | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BitsType) and other.width == self.width and other.signed == self.signed
+
+    def __hash__(self) -> int:
+        return hash((self.width, self.signed))
+
+    def __str__(self) -> str:
+        return self.newtype.name if self.newtype else BitsType.__str__(self)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NewBoolType(BoolType):
+    """A value of ``type bool T``; a BoolType for everything but P4Info."""
+
+    newtype: NewTypeDecl | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BoolType)
+
+    def __hash__(self) -> int:
+        return hash(BoolType)
+
+    def __str__(self) -> str:
+        return self.newtype.name if self.newtype else "bool"
+
+
+def newtype_of(t: Type) -> NewTypeDecl | None:
+    """The ``type`` declaration a value type comes from, if any."""
+    return t.newtype if isinstance(t, NewBitsType | NewBoolType) else None
+
+
+@dataclass(eq=False, slots=True)
 class StructField:
     name: str
     type: Type

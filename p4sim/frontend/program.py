@@ -67,6 +67,8 @@ class ProgramLowerer:
             self.enum(d)
         elif isinstance(d, A.TypedefDecl):
             t = self.ex.resolve_type(d.type, root)
+            if d.is_newtype:
+                t = self.newtype(d, t)
             root.declare(d.name, TypeEntity(t), d.loc)
         elif isinstance(d, A.ConstDecl):
             self.st.const_decl(d, self.env)
@@ -93,6 +95,19 @@ class ProgramLowerer:
             pass  # handled by assemble()
         else:
             raise P4CompileError(d.loc, f"{d.name}: unsupported top-level declaration")
+
+    def newtype(self, d: A.TypedefDecl, underlying: ir.Type) -> ir.Type:
+        """``type U T``: as p4c's TypeInference::postorder(Type_Newtype), U must
+        be bit<N>, int<N>, bool or another ``type``; values of T carry the
+        declaration for P4Info and otherwise behave as U."""
+        decl = ir.NewTypeDecl(d.name, underlying, ir_annotations(d.annotations), d.loc)
+        if isinstance(underlying, ir.BitsType):
+            return ir.NewBitsType(underlying.width, underlying.signed, decl)
+        if isinstance(underlying, ir.BoolType):
+            return ir.NewBoolType(decl)
+        if isinstance(underlying, ir.IntType):
+            return underlying
+        raise P4CompileError(d.loc, f"{d.name}: `type' can only be applied to base types")
 
     def struct(self, d: A.StructDecl) -> None:
         if d.type_params:

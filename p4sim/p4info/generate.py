@@ -19,7 +19,7 @@ from p4sim.errors import P4CompileError
 from .annotations import documentation, explicit_id, exported, fill_preamble, int_value, is_hidden
 from .ids import Kind, SymbolTable, allocate_field_ids
 from .reach import reachable, table_actions
-from .typespec import TypeSpecConverter, bytes_of
+from .typespec import TypeSpecConverter, bytes_of, p4info_width
 
 _EXTERN_KINDS = {
     "counter": Kind.COUNTER,
@@ -223,14 +223,17 @@ class _Builder:
                 mf.match_type = _MATCH_TYPES[k.match_kind]
             else:
                 mf.other_match_type = k.match_kind
+            nt = ir.newtype_of(k.expr.type)
+            if nt is not None:
+                mf.type_name.name = nt.name
 
     def key_width(self, k: ir.KeyElement) -> int:
         t = k.expr.type
         if isinstance(t, ir.ErrorType):
             return 0
-        if isinstance(t, ir.EnumType | ir.StructLikeType):
+        if isinstance(t, ir.EnumType | ir.StructLikeType) or ir.newtype_of(t) is not None:
             self.types.convert(t)
-        return t.bit_width()
+        return p4info_width(t)
 
     # ------------------------------------------------------------- actions
 
@@ -246,7 +249,7 @@ class _Builder:
             raise P4CompileError(
                 p.loc, f"action parameter {p.name} has a type which is not bit<>, int<>, bool or an enum"
             )
-        return t.bit_width()
+        return p4info_width(t)
 
     def add_action(self, a: ir.Action) -> None:
         msg = self.p4info.actions.add()
@@ -266,6 +269,10 @@ class _Builder:
                 self.types.convert(p.type)
                 if p.type.underlying is None:
                     pm.type_name.name = p.type.name
+            nt = ir.newtype_of(p.type)
+            if nt is not None:
+                self.types.convert(p.type)
+                pm.type_name.name = nt.name
 
     # ------------------------------------------------------------- externs
 
@@ -411,9 +418,13 @@ class _Builder:
             m.annotations.extend(exported(f.annotations))
             if not isinstance(f.type, ir.BitsType | ir.EnumType):
                 raise P4CompileError(f.loc, f"controller header field {f.name} is not bit<>, int<> or an enum")
-            m.bitwidth = f.type.bit_width()
+            m.bitwidth = p4info_width(f.type)
             if isinstance(f.type, ir.EnumType):
                 self.types.convert(f.type)
+            nt = ir.newtype_of(f.type)
+            if nt is not None:
+                self.types.convert(f.type)
+                m.type_name.name = nt.name
 
     def add_pkg_info(self) -> None:
         pkg = self.p4info.pkg_info

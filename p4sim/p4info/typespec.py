@@ -8,9 +8,48 @@ structs stay out of it.
 
 from __future__ import annotations
 
+import ast
+import re
+
 from finsy.proto.p4.config.v1 import p4types_pb2
 
 from p4sim import ir
+from p4sim.errors import P4CompileError
+
+from .annotations import exported
+
+# @p4runtime_translation("uri", T): T is `string`, `bit<W>` or a bare integer W
+# (p4c frontends/parsers/p4/p4parser.ypp, p4rtControllerType).
+_TRANSLATION = re.compile(r'^\s*("(?:[^"\\]|\\.)*")\s*,\s*(?:(string)|bit\s*<\s*(\d+)\s*>|(\d+))\s*$')
+
+
+def translation(nt: ir.NewTypeDecl) -> tuple[str, int | None] | None:
+    """(uri, W) for ``@p4runtime_translation(uri, W)`` / ``(uri, bit<W>)``,
+    (uri, None) for ``(uri, string)``, None without the annotation."""
+    a = ir.find_annotation(nt.annotations, "p4runtime_translation")
+    if a is None:
+        return None
+    m = _TRANSLATION.match(a.body or "")
+    if m is None:
+        raise P4CompileError(
+            nt.loc, f"@p4runtime_translation({a.body}): expected a string URI and `string`, bit<W> or an integer")
+    uri = ast.literal_eval(m.group(1))
+    if m.group(2):
+        return uri, None
+    return uri, int(m.group(3) or m.group(4))
+
+
+def p4info_width(t: ir.Type) -> int:
+    """The bitwidth P4Info gives a match field, action parameter or packet
+    metadata of type ``t`` (p4c p4RuntimeSerializer.cpp ``getTypeWidth``): W
+    for a ``type`` with ``@p4runtime_translation(uri, W)``, 0 for a string
+    translation, the width of the type otherwise."""
+    nt = ir.newtype_of(t)
+    if nt is not None:
+        tr = translation(nt)
+        if tr is not None:
+            return tr[1] or 0
+    return t.bit_width()
 
 
 def bytes_of(value: int, width: int) -> bytes:
@@ -34,7 +73,11 @@ class TypeSpecConverter:
 
     def convert(self, t: ir.Type) -> p4types_pb2.P4DataTypeSpec:
         spec = p4types_pb2.P4DataTypeSpec()
-        if isinstance(t, ir.BitsType):
+        nt = ir.newtype_of(t)
+        if nt is not None:
+            spec.new_type.name = nt.name
+            self._new_type(nt)
+        elif isinstance(t, ir.BitsType):
             target = spec.bitstring.int if t.signed else spec.bitstring.bit
             target.bitwidth = t.width
         elif isinstance(t, ir.VarbitType):
@@ -88,12 +131,39 @@ class TypeSpecConverter:
             member = entry.members.add()
             member.name = f.name
             ftype = f.type
+            while ir.newtype_of(ftype) is not None:
+                ftype = ftype.newtype.underlying
             if isinstance(ftype, ir.EnumType) and ftype.underlying is not None:
                 ftype = ftype.underlying
             elif isinstance(ftype, ir.BoolType):
                 ftype = ir.BitsType(1)
             spec = self.convert(ftype)
             member.type_spec.CopyFrom(spec.bitstring)
+
+    def _new_type(self, nt: ir.NewTypeDecl) -> None:
+        """p4c TypeSpecConverter::preorder(Type_Newtype): a translated type is
+        described by its URI and SDN type, any other by the type at the end of
+        its chain of ``type`` declarations; annotations other than the
+        translation are exported."""
+        if nt.name in self._info.new_types:
+            return
+        base = nt.base()
+        tr = translation(nt)
+        if tr is not None and not isinstance(base, ir.BitsType):
+            raise P4CompileError(
+                nt.loc, f"{nt.name}: P4Runtime requires the underlying type for a user-defined type with the "
+                f"@p4runtime_translation annotation to be bit<W>; it cannot be '{base}'")
+        base_spec = self.convert(base)
+        entry = self._info.new_types[nt.name]
+        if tr is not None:
+            entry.translated_type.uri = tr[0]
+            if tr[1] is None:
+                entry.translated_type.sdn_string.SetInParent()
+            else:
+                entry.translated_type.sdn_bitwidth = tr[1]
+        else:
+            entry.original_type.CopyFrom(base_spec)
+        entry.annotations.extend(exported(nt.annotations, frozenset({"p4runtime_translation"})))
 
     def _header_union(self, t: ir.HeaderUnionType) -> None:
         if t.name in self._info.header_unions:

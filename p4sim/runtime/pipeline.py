@@ -17,8 +17,9 @@ from typing import Any
 from finsy.proto.p4.config.v1 import p4info_pb2 as p4i
 from finsy.proto.p4.v1 import p4runtime_pb2 as p4r
 
-from p4sim import device_config
+from p4sim import device_config, ir
 from p4sim.errors import EngineError, InvalidArgument, P4CompileError
+from p4sim.p4info.typespec import p4info_width
 from p4sim.runtime.p4info_index import P4InfoIndex, build
 
 log = logging.getLogger(__name__)
@@ -63,9 +64,10 @@ def check_p4info_matches(index: P4InfoIndex, program: Any) -> None:
                 f"P4Info table {t.name!r} has {len(t.fields)} match fields, the program's has {len(pkeys)}"
             )
         for f, k in zip(t.fields, pkeys, strict=True):
-            if k.width != f.width:
+            width = _p4info_width(k.expr.type, k.width)
+            if width != f.width:
                 raise InvalidArgument(
-                    f"P4Info table {t.name!r} field {f.name!r} is {f.width} bits, the program's is {k.width}"
+                    f"P4Info table {t.name!r} field {f.name!r} is {f.width} bits, the program's is {width}"
                 )
     for a in index.actions.values():
         try:
@@ -78,11 +80,19 @@ def check_p4info_matches(index: P4InfoIndex, program: Any) -> None:
                 f"P4Info action {a.name!r} has {len(a.params)} parameters, the program's has {len(cp)}"
             )
         for p, q in zip(a.params, cp, strict=True):
-            if q.type.bit_width() != p.width:
+            width = _p4info_width(q.type, None)
+            if width != p.width:
                 raise InvalidArgument(
-                    f"P4Info action {a.name!r} parameter {p.name!r} is {p.width} bits, "
-                    f"the program's is {q.type.bit_width()}"
+                    f"P4Info action {a.name!r} parameter {p.name!r} is {p.width} bits, the program's is {width}"
                 )
+
+
+def _p4info_width(t: Any, default: int | None) -> int:
+    """The width P4Info gives a value of type ``t``: the SDN width of a
+    translated ``type`` (p4c getTypeWidth), else the type's own width."""
+    if ir.newtype_of(t) is not None or default is None:
+        return p4info_width(t)
+    return default
 
 
 def verify(config: p4r.ForwardingPipelineConfig) -> PipelineConfig:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from engine_progs import frame, outputs, program, switch
 
+from p4sim.engine.entries import ActionSpec, KeyMatch, TableEntry
+
 OPS = "header ops_t { bit<8> a; bit<8> b; int<8> s; int<8> t; bit<8> n; }"
 PARSE_OPS = """
 state start { pkt.extract(hdr.eth); pkt.extract(hdr.ops); transition accept; }
@@ -92,3 +94,24 @@ def test_bitwise_and_logic() -> None:
                 "hdr.res.x = (hdr.ops.a & hdr.ops.b) | (~hdr.ops.a ^ 8w0x0F);"
                 "if (hdr.ops.a > 8w1 && !(hdr.ops.b == 8w0) || false) { hdr.res.y = 1; }", 0x3C, 0xF0)
     assert list(r) == [(0x3C & 0xF0) | ((~0x3C & 0xFF) ^ 0x0F), 1]
+
+
+def test_values_of_a_type_declaration_behave_as_the_underlying_type() -> None:
+    # `type bit<16> T` is a distinct type for P4Info; values are bit<16>
+    sw = switch(program(
+        types="type bit<16> Tag_t; header tag_t { Tag_t t; }",
+        headers="tag_t tag;",
+        parser="state start { pkt.extract(hdr.eth); pkt.extract(hdr.tag); transition accept; }",
+        ingress_decls="""
+            action set(Tag_t v) { hdr.tag.t = v; }
+            table tt { key = { hdr.tag.t: exact; } actions = { set; NoAction; } default_action = NoAction(); }
+        """,
+        ingress="""
+            std.egress_spec = 1;
+            if (hdr.tag.t == (Tag_t)16w7) { hdr.tag.t = (Tag_t)((bit<16>)hdr.tag.t + 1); }
+            tt.apply();
+        """,
+    ))
+    assert outputs(sw, 0, frame(0x88B5, (7).to_bytes(2, "big")))[0][1][-2:] == b"\x00\x08"
+    sw.table_insert("I.tt", TableEntry((KeyMatch("exact", 8),), ActionSpec("I.set", (0xABCD,))))
+    assert outputs(sw, 0, frame(0x88B5, (7).to_bytes(2, "big")))[0][1][-2:] == b"\xab\xcd"
