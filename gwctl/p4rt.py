@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,8 +59,23 @@ WRITE_CHUNK = 5000
 """Most updates per WriteRequest: bounds the message size (gRPC's default limit is 4 MB) and lets a
 large initial sync report progress. Splitting a batch is safe: updates of one batch never depend on
 each other (reconcile puts dependencies in later batches)."""
+WRITE_WINDOW = 3
+"""WriteRequests of one batch in flight at once: the target applies one while gwctl encodes the next."""
 PROGRESS_MIN = 20000
 """Writes of fewer updates than this report no progress."""
+
+
+class _Progress:
+    """About one progress line per WRITE_CHUNK updates, whatever the batch sizes, and one at the end."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.reported = 0 if total >= PROGRESS_MIN else total
+
+    def done(self, count: int) -> None:
+        if count - self.reported >= WRITE_CHUNK or self.reported < count == self.total:
+            progress_log.info("synced %d/%d entries", count, self.total)
+            self.reported = count
 
 
 @dataclass(frozen=True)
@@ -278,6 +294,7 @@ _EXACT, _LPM, _TERNARY, _RANGE = (p4i.MatchField.EXACT, p4i.MatchField.LPM, p4i.
 
 
 _parse_update = p4r.Update.FromString
+_parse_request = p4r.WriteRequest.FromString
 
 
 def _bytes(value: Any, width: int) -> bytes:
@@ -408,15 +425,25 @@ class WriteEncoder:
 
     def update(self, update: Update) -> Any:
         """The p4r.Update of an update, as finsy would encode it."""
+        return _parse_update(self.update_wire(update))
+
+    def update_wire(self, update: Update) -> bytes:
+        """The p4r.Update of an update in protobuf wire form (what `update` parses)."""
         entry = update.entry
         if entry.kind == Kind.TABLE:
-            # the bulk of every sync: wire bytes straight from cached prefixes, parsed once by upb
+            # the bulk of every sync: wire bytes straight from cached prefixes
             try:
-                return _parse_update(bytes((0x08, _UPDATE_TYPES[update.op])) + _ld(0x12, _ld(0x12,
-                                                                                         self._table_wire(entry))))
+                return bytes((0x08, _UPDATE_TYPES[update.op])) + _ld(0x12, _ld(0x12, self._table_wire(entry)))
             except _Fallback:
                 pass
-        return p4r.Update(type=_UPDATE_TYPES[update.op], entity=self.entity(entry))
+        return p4r.Update(type=_UPDATE_TYPES[update.op], entity=self.entity(entry)).SerializeToString(
+            deterministic=True)
+
+    def updates(self, chunk: Iterable[Update]) -> Any:
+        """The p4r.Updates of a chunk, from one upb parse of their concatenation (a WriteRequest's field 4)
+        instead of one parse and one Python message object each."""
+        blob = b"".join([_ld(0x22, self.update_wire(u)) for u in chunk])
+        return _parse_request(blob).updates
 
     def _table_wire(self, entry: Entry) -> bytes:
         """A direct or member/group-referencing TableEntry in protobuf wire form (fields in number order)."""
@@ -601,36 +628,72 @@ class P4RuntimeTarget:
         return out
 
     async def write(self, batches: Sequence[Batch]) -> list[Update]:
-        """Write batches in order, one WriteRequest each (or one per WRITE_CHUNK updates); the updates applied.
+        """Write batches in order, one WriteRequest per WRITE_CHUNK updates; the updates applied.
 
-        On a failure, stops after that request and raises P4RuntimeWriteError
-        listing what was applied (including the failed request's successful
-        updates; P4Runtime batches are not atomic) and each refused update with
-        its gRPC code. Writes of PROGRESS_MIN updates or more log their progress
-        on the `gwctl.progress` logger after each request.
+        Batches go one after the other (a later one may depend on an earlier
+        one), but the requests of one batch are independent (one update per
+        identity, no dependencies inside: see gwctl.reconcile), so up to
+        WRITE_WINDOW of them are in flight at once: the next request is
+        encoded while the target applies the previous one.
+
+        On a refusal no further request is sent; those in flight finish, then
+        P4RuntimeWriteError lists everything applied (the refused requests'
+        other updates included: P4Runtime batches are not atomic) and each
+        refused update with its gRPC code. Writes of PROGRESS_MIN updates or
+        more log their progress on the `gwctl.progress` logger.
         """
         applied: list[Update] = []
-        total = sum(len(b) for b in batches)
-        reported = 0 if total >= PROGRESS_MIN else total
+        progress = _Progress(sum(len(b) for b in batches))
         for index, batch in enumerate(batches):
-            for start in range(0, len(batch), WRITE_CHUNK):
-                chunk = batch[start:start + WRITE_CHUNK]
-                await self._write_chunk(index, chunk, applied)
-                applied += chunk
-                # about one line per WRITE_CHUNK, whatever the batch sizes, and one at the end
-                if len(applied) - reported >= WRITE_CHUNK or reported < len(applied) == total:
-                    progress_log.info("synced %d/%d entries", len(applied), total)
-                    reported = len(applied)
+            failures, notes = await self._write_batch(index, batch, applied, progress)
+            if failures:
+                raise P4RuntimeWriteError(index, applied, failures, " ".join(dict.fromkeys(notes)))
         return applied
 
-    async def _write_chunk(self, index: int, chunk: Batch, applied: list[Update]) -> None:
-        """One WriteRequest; on refusal raise P4RuntimeWriteError with `applied` plus the chunk's successes."""
+    async def _write_batch(self, index: int, batch: Batch, applied: list[Update],
+                           progress: _Progress) -> tuple[list[UpdateFailure], list[str]]:
+        """The requests of one batch, WRITE_WINDOW in flight; appends what went in to `applied`."""
+        failures: list[UpdateFailure] = []
+        notes: list[str] = []
+        in_flight: deque[tuple[Batch, asyncio.Task[tuple[list[UpdateFailure], str]]]] = deque()
+
+        async def settle_oldest() -> None:
+            chunk, task = in_flight.popleft()
+            refused, note = await task
+            if refused:
+                failed = {id(f.update) for f in refused}
+                applied.extend(u for u in chunk if id(u) not in failed)
+                failures.extend(refused)
+                if note:
+                    notes.append(note)
+            else:
+                applied.extend(chunk)
+            progress.done(len(applied))
+
+        try:
+            for start in range(0, len(batch), WRITE_CHUNK):
+                if failures:
+                    break
+                chunk = batch[start:start + WRITE_CHUNK]
+                in_flight.append((chunk, asyncio.ensure_future(self._write_chunk(index, chunk))))
+                while len(in_flight) >= WRITE_WINDOW or (in_flight and in_flight[0][1].done()):
+                    await settle_oldest()
+            while in_flight:
+                await settle_oldest()
+        finally:
+            for _, task in in_flight:   # the connection was lost: leave no request behind
+                task.cancel()
+        return failures, notes
+
+    async def _write_chunk(self, index: int, chunk: Batch) -> tuple[list[UpdateFailure], str]:
+        """One WriteRequest; the refused updates (none: all applied) and a note on them.
+        Raises P4RuntimeUnavailable when the target cannot be reached."""
         schema = self._switch.p4info
         encoder = self._encoder
         if encoder is None or encoder.schema is not schema:
             encoder = self._encoder = WriteEncoder(schema)
         # raw p4r.Updates: finsy's Switch.write passes them through as they are
-        updates = [encoder.update(u) for u in chunk]
+        updates = list(encoder.updates(chunk))
         try:
             await self._switch.write(updates)
         except P4ClientError as exc:
@@ -638,13 +701,10 @@ class P4RuntimeTarget:
             if not details and exc.code.name in ("UNAVAILABLE", "CANCELLED"):
                 raise _wrap(exc, f"write batch {index} to {self.address}") from exc
             if not details:
-                raise P4RuntimeWriteError(index, applied, [UpdateFailure(u, exc.code.name, exc.message)
-                                                            for u in chunk], "(whole batch)") from exc
-            failures = [UpdateFailure(chunk[i], err.canonical_code.name, err.message)
-                        for i, err in sorted(details.items())]
-            failed = set(details)
-            applied = applied + [u for i, u in enumerate(chunk) if i not in failed]
-            raise P4RuntimeWriteError(index, applied, failures) from exc
+                return [UpdateFailure(u, exc.code.name, exc.message) for u in chunk], "(whole batch)"
+            return [UpdateFailure(chunk[i], err.canonical_code.name, err.message)
+                    for i, err in sorted(details.items())], ""
+        return [], ""
 
     async def read_counter(self, name: str, indexes: Iterable[int] | None = None) -> dict[int, tuple[int, int]]:
         """Indexed counter cells as index -> (packets, bytes); all cells when `indexes` is None."""

@@ -76,3 +76,28 @@ def test_per_update_errors_say_what_went_in(p4sim, program):
     assert err.batch_index == 0
     assert [u.entry for u in err.applied] == [good]
     assert [(f.update.entry, f.code) for f in err.failures] == [(dup, "ALREADY_EXISTS")]
+
+
+def test_requests_in_flight_when_one_is_refused_are_accounted_for(p4sim, program, monkeypatch):
+    """A batch split into several requests, several in flight: a refusal in the first stops further sends,
+    and what the requests already in flight applied is reported as applied, the target holding exactly that."""
+    import gwctl.p4rt as p4rt
+
+    monkeypatch.setattr(p4rt, "WRITE_CHUNK", 2)
+    monkeypatch.setattr(p4rt, "WRITE_WINDOW", 3)
+    pipeline = Pipeline(program.p4info, program.device_config)
+    dup = p4.vni_to_ls(7001, 1)
+    batch = tuple(Update(Op.INSERT, p4.vni_to_ls(7000 + i, i)) for i in range(1, 11))   # 5 requests of 2
+
+    async def run() -> tuple[P4RuntimeWriteError, set]:
+        async with P4RuntimeTarget(p4sim.address, pipeline) as target:
+            await target.write([(Update(Op.INSERT, dup),)])
+            with pytest.raises(P4RuntimeWriteError) as info:
+                await target.write([batch])
+            return info.value, managed(await target.read_entries())
+
+    err, held = asyncio.run(run())
+    assert [(f.update.entry, f.code) for f in err.failures] == [(dup, "ALREADY_EXISTS")]
+    # requests 1-3 were in flight together (window 3); requests 4 and 5 were never sent
+    assert [u.entry for u in err.applied] == [u.entry for u in batch[1:6]]
+    assert held == {dup} | {u.entry for u in batch[1:6]}
