@@ -18,10 +18,11 @@ reconnect is safe.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,12 @@ from gwctl.model import (
     Encapsulation,
     Fault,
     FaultTable,
+    FrozenMap,
     McastMacLocal,
     UcastMacLocal,
 )
+from gwctl.tunnels import BFD_CONFIG_LOCAL, TunnelRow
+from gwctl.tunnels import plan as plan_tunnels
 from gwctl.vtep_index import Change, VtepIndex
 from gwctl.vtep_rows import SPEC_BY_TABLE, SPECS
 
@@ -50,6 +54,14 @@ ovs_json.install()   # the ovs library's own JSON lexer is pure Python: 60% of a
 
 DEFAULT_SCHEMA = Path("/usr/share/openvswitch/vtep.ovsschema")
 VXLAN = Encapsulation.VXLAN_OVER_IPV4.value
+
+
+def _ip_key(text: str) -> tuple[int, str]:
+    """Our tunnel source: the lowest IP, as the translation picks it."""
+    try:
+        return (int(ipaddress.ip_address(text)), text)
+    except ValueError:
+        return (1 << 128, text)
 
 
 class VtepDbError(RuntimeError):
@@ -93,6 +105,7 @@ class _Idl(ovs.db.idl.Idl):
         super().restart_fsm()
 
 
+TUNNEL_COLUMNS = ("local", "remote", "bfd_config_local", "bfd_config_remote", "bfd_params", "bfd_status")
 LEAN_TABLES = ("Ucast_Macs_Remote",)
 """Tables monitored without the IDL: read-only for gwctl, and 100,000s of rows, each of which costs the IDL
 (Row, Datum and Atom objects per column) ~2.5 KB and as much parse time as the rest of the sync."""
@@ -196,6 +209,9 @@ class VtepDb:
         for spec in SPECS:
             if spec.table not in LEAN_TABLES:
                 helper.register_columns(spec.table, list(spec.columns))
+        # Tunnel rows are not part of the desired model: read and written here only (gwctl.tunnels)
+        helper.register_columns("Physical_Switch", ["tunnels"])
+        helper.register_columns("Tunnel", list(TUNNEL_COLUMNS))
         self.remote = remote
         self.switch_name = switch_name
         self.index = VtepIndex(switch_name)
@@ -213,6 +229,8 @@ class VtepDb:
 
     def _on_row(self, event: str, row: ovs.db.idl.Row) -> None:
         table = row._table.name
+        if table not in SPEC_BY_TABLE:
+            return   # Tunnel: read from the IDL rows when needed (VtepDb.tunnels), not a model table
         if event == ovs.db.idl.ROW_DELETE:
             self.index.delete(table, str(row.uuid))
             return
@@ -240,7 +258,8 @@ class VtepDb:
         for monitor in self._lean:
             monitor.run()
         if self._resync_pending and self._idl.state == self._idl.IDL_S_MONITORING:
-            present = {name: {str(u) for u in t.rows} for name, t in self._idl.tables.items()}
+            present = {name: {str(u) for u in t.rows} for name, t in self._idl.tables.items()
+                       if name in SPEC_BY_TABLE}
             self.index.retain(present, present.keys())
             self._resync_pending = False
             self._ever_synced = True
@@ -394,6 +413,57 @@ class VtepDb:
         if ps is None:
             raise VtepDbNotReady(f"physical switch {self.switch_name} is not registered")
         return set(ps.tunnel_ips)
+
+    # ------------------------------------------------------------ Tunnel rows (gwctl.tunnels decides)
+
+    def tunnels(self) -> list[TunnelRow]:
+        """The Tunnel rows of our Physical_Switch (none while it is not registered)."""
+        ps = self._our_switch()
+        if ps is None:
+            return []
+        return [TunnelRow(str(t.uuid), t.local.dst_ip, t.remote.dst_ip, FrozenMap(t.bfd_params),
+                          FrozenMap(t.bfd_config_remote), FrozenMap(t.bfd_config_local), FrozenMap(t.bfd_status))
+                for t in ps.tunnels]
+
+    def write_tunnels(self, remotes: Iterable[str]) -> None:
+        """One Tunnel row (our tunnel IP -> remote) per remote VTEP in use, nothing else; kept rows untouched."""
+        wanted = sorted(set(remotes))
+
+        def build(txn: Transaction) -> None:
+            ps = self._our_switch()
+            if ps is None:
+                raise VtepDbNotReady(f"physical switch {self.switch_name} is not registered")
+            local_ip = min(ps.tunnel_ips, default=None, key=_ip_key)
+            change = plan_tunnels(wanted, local_ip, self.tunnels())
+            by_uuid = {str(t.uuid): t for t in ps.tunnels}
+            for row_uuid in change.delete:
+                ps.delvalue("tunnels", by_uuid[row_uuid].uuid)
+            for row_uuid in change.set_config_local:
+                by_uuid[row_uuid].bfd_config_local = dict(BFD_CONFIG_LOCAL)
+            cache: dict[str, ovs.db.idl.Row] = {}
+            for ip in change.create:
+                assert local_ip is not None   # plan creates nothing without one
+                row = txn.insert(self._idl.tables["Tunnel"])
+                row.local = self._locator(txn, cache, local_ip)
+                row.remote = self._locator(txn, cache, ip)
+                row.bfd_config_local = dict(BFD_CONFIG_LOCAL)
+                ps.addvalue("tunnels", row.uuid)
+
+        self._transact("write Tunnel rows", build)
+
+    def write_bfd_status(self, statuses: Mapping[str, Mapping[str, str]]) -> None:
+        """Tunnel.bfd_status of our tunnels, by remote IP; tunnels not named get an empty status."""
+
+        def build(txn: Transaction) -> None:
+            ps = self._our_switch()
+            if ps is None:
+                raise VtepDbNotReady(f"physical switch {self.switch_name} is not registered")
+            for t in ps.tunnels:
+                wanted = dict(statuses.get(t.remote.dst_ip, {}))
+                if dict(t.bfd_status) != wanted:
+                    t.bfd_status = wanted
+
+        self._transact("write Tunnel bfd_status", build)
 
     def write_ucast_local(self, macs: Iterable[UcastMacLocal]) -> None:
         """Make Ucast_Macs_Local hold exactly `macs` among the rows located at our tunnel IPs.
