@@ -168,6 +168,11 @@ class PhysicalSwitch:
     tunnel_ips: frozenset[str] = frozenset()
     management_ips: frozenset[str] = frozenset()
     description: str = ""
+    down_locators: frozenset[str] = frozenset()
+    """Remote VTEP IPs whose BFD session is enabled and not up (discovered by the agent, not a column).
+
+    Service-node replication avoids them. It lives on the switch so that a
+    liveness change reaches the incremental translation as a switch change."""
 
     @property
     def tunnel_ip(self) -> str | None:

@@ -11,14 +11,15 @@ Behaviour follows OVS's VTEP emulator (ovs-vtep) where the schema leaves
 room: a logical switch is realized when this switch has a binding in it (or
 a logical router uses it); BUM traffic goes to local bindings and, in
 service_node mode, to one unknown-dst locator (the lowest IP, for
-stability), in source_node mode to all of them; a MAC learned locally wins
+stability, skipping locators whose BFD session is down), in source_node mode to all of them; a MAC learned locally wins
 over the same MAC listed as remote (it has just been seen here).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gwctl.alloc import allocate
@@ -33,6 +34,7 @@ from gwctl.model import (
     FrozenMap,
     LearnedMac,
     PhysicalLocator,
+    PhysicalSwitch,
     ReplicationMode,
     UcastMacRemote,
 )
@@ -126,11 +128,15 @@ class Core:
 
 
 def translate(state: DesiredState, learned: Iterable[LearnedMac], inventory: Inventory,
-              previous: Ids = Ids()) -> Translation:
+              previous: Ids = Ids(), *, down_locators: frozenset[str] | None = None) -> Translation:
     """The whole translation: per-switch part, then learned MACs, remote MACs, and what they override.
 
     The reference for `gwctl.incremental`, which must always arrive at the same result.
+    `down_locators` (remote VTEPs whose BFD session is enabled and not up),
+    when given, replaces `state.switch.down_locators`: service-node
+    replication picks a locator not in it.
     """
+    state = with_liveness(state, down_locators, inventory)
     core = translate_core(state, summarize_macs(state.ucast_macs_remote.values()), inventory, previous)
     entries = dict(core.first)
     for m in sorted(set(learned)):
@@ -142,6 +148,26 @@ def translate(state: DesiredState, learned: Iterable[LearnedMac], inventory: Inv
     for ident, e in core.last.items():
         entries.setdefault(ident, e)
     return Translation(frozenset(entries.values()), core.ids, core.faults)
+
+
+def with_liveness(state: DesiredState, down_locators: frozenset[str] | None, inventory: Inventory) -> DesiredState:
+    """The state with the switch's `down_locators` set (None: unchanged); a switch row is assumed if missing."""
+    if down_locators is None:
+        return state
+    switch = state.switch if state.switch is not None else PhysicalSwitch(inventory.switch_name)
+    if switch.down_locators == down_locators:
+        return state
+    return dataclasses.replace(state, switch=dataclasses.replace(switch, down_locators=frozenset(down_locators)))
+
+
+def pick_service_node(ips: Sequence[str], down: Collection[str]) -> str | None:
+    """vtep(5) service_node: one locator of the set; the first live one (BFD not down), else the first.
+
+    `ips` in preference order (lowest IP first, for stability). With BFD off
+    nothing is down, and the choice is the lowest IP as before.
+    """
+    live = [ip for ip in ips if ip not in down]
+    return live[0] if live else (ips[0] if ips else None)
 
 
 def learned_entries(m: LearnedMac, core: Core) -> tuple[Entry, ...]:
@@ -263,6 +289,7 @@ def translate_core(state: DesiredState, macs: MacSummary, inventory: Inventory,
             out.add(p4.tunnel_encap(tid, src_ip, ip))
             out.add(p4.remote_vtep_check(ip, tid))
     tunnels = tunnel_ids.ids if src_ip is not None else FrozenMap()
+    down = state.switch.down_locators if state.switch is not None else frozenset()
 
     def uplink_port(ip: str, tid: int) -> int | None:
         route = _longest_match(routes, ip)
@@ -275,7 +302,8 @@ def translate_core(state: DesiredState, macs: MacSummary, inventory: Inventory,
         ips = sorted({loc.dst_ip for loc in locators if loc.dst_ip in tunnels},
                      key=lambda ip: int(ipaddress.IPv4Address(ip)))
         if mode == ReplicationMode.SERVICE_NODE:
-            ips = ips[:1]
+            chosen = pick_service_node(ips, down)
+            ips = [chosen] if chosen is not None else []
         replicas = []
         for ip in ips:
             port = uplink_port(ip, tunnels[ip])
