@@ -9,7 +9,10 @@ Ucast_Macs_Local, ICMP both ways through the tunnel, the counters, and the
 ping failing once the binding is removed. Everything is removed at exit,
 including after an error or Ctrl-C. Needs root.
 
-    python3 -m demo [--vlan 100] [--prefix demo-] [--keep] [--trace]
+    python3 -m demo [--vlan 100] [--prefix demo-] [--keep] [--trace] [--ovn]
+
+With --ovn, OVN (NB, SB, ovn-northd, ovn-controller on the hypervisor) writes
+the vtep database through ovn-controller-vtep instead (demo/ovn_scenario.py).
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from demo.lab import DaemonExited, LabError, wait_until
 from demo.topology import (
@@ -181,6 +186,17 @@ def scenario(topo: Topology, check: Checks) -> None:
     check(f"{bm1} -> vm1 fails once unbound ({replies}/3 replies)", replies == 0)
 
 
+def _variant(ovn: bool) -> tuple[type[Topology], Callable[[Any, Checks], None]]:
+    """The network and the story: the operator's vtep-ctl (default) or OVN through ovn-controller-vtep.
+    Imported late so that the default demo does not load the OVN helpers."""
+    if not ovn:
+        return Topology, scenario
+    from demo.ovn import OvnTopology
+    from demo.ovn_scenario import ovn_scenario
+
+    return OvnTopology, ovn_scenario
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vlan", type=int, default=0, help="bm1 sends 802.1Q-tagged frames with this VID (0: untagged)")
@@ -188,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, help="databases, sockets and logs (default: a temporary directory)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs) after the run")
     ap.add_argument("--trace", action="store_true", help="p4sim per-packet trace in <workdir>/gw/p4sim.trace")
+    ap.add_argument("--ovn", action="store_true",
+                    help="OVN drives the gateway through ovn-controller-vtep (demo/ovn.py, docs/ovn.md)")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
         print("the demo needs root (network namespaces, veths)", file=sys.stderr)
@@ -206,10 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _section("1. Topology")
         print(f"  underlay 198.18.0.0/24: gateway {GW_TUNNEL_IP} <-> hypervisor {HV_TUNNEL_IP};"
-              f" overlay 192.0.2.0/24, VNI 5000; work dir {workdir}")
-        with Topology(workdir, prefix=args.prefix, vlan=args.vlan, trace=args.trace,
+              f" overlay 192.0.2.0/24, VNI {'chosen by OVN' if args.ovn else 5000}; work dir {workdir}")
+        topology, story = _variant(args.ovn)
+        with topology(workdir, prefix=args.prefix, vlan=args.vlan, trace=args.trace,
                       say=lambda s: print(f"  {s}", flush=True)) as topo:
-            scenario(topo, check)
+            story(topo, check)
             ok = check.passed
             print("\n  removing namespaces and processes ...", flush=True)
     except (LabError, DaemonExited) as exc:
