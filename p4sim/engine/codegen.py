@@ -100,6 +100,8 @@ class CodeGen:
         self._names: dict[tuple[str, int], str] = {}
         self._n = 0
         self._generated: set[int] = set()
+        # field lists made from clone3/resubmit/recirculate data (codegen_externs.data_field_list)
+        self.data_field_lists: dict[int, list[tuple[str, ...]]] = {}
         self.action_owner: dict[int, ir.ControlInstance] = {}
         for ci in self._all_controls():
             for a in ci.actions:

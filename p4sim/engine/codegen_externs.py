@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from p4sim import ir
 from p4sim.engine import hashes
 from p4sim.engine.codegen_data import flat_values_code, pack_code
+from p4sim.engine.pipeline import STD_ROOT
 
 if TYPE_CHECKING:
     from p4sim.engine.codegen import CodeGen
@@ -98,18 +99,20 @@ def extern_function(gen: CodeGen, c: ir.ExternFunctionCall, as_value: bool) -> s
         dname = getattr(t, "name", str(t))
         vals = flat_values_code(gen, data)
         out.line(f"ctx.digest = ({dname!r}, ({''.join(v + ', ' for v in vals)}))")
-    elif name in ("clone", "clone3"):
+    elif name == "clone":
         out.line(f"ctx.clone = ({gen.ex(a[1])}, None)")  # type: ignore[arg-type]
+    elif name == "clone3":
+        out.line(f"ctx.clone = ({gen.ex(a[1])}, {data_field_list(gen, a[2])})")  # type: ignore[arg-type]
     elif name == "clone_preserving_field_list":
         out.line(f"ctx.clone = ({gen.ex(a[1])}, {gen.ex(a[2])})")  # type: ignore[arg-type]
     elif name == "resubmit_preserving_field_list":
         out.line(f"ctx.resubmit = {gen.ex(a[0])}")  # type: ignore[arg-type]
     elif name == "resubmit":
-        out.line("ctx.resubmit = -1")
+        out.line(f"ctx.resubmit = {data_field_list(gen, a[0]) if a else -1}")
     elif name == "recirculate_preserving_field_list":
         out.line(f"ctx.recirc = {gen.ex(a[0])}")  # type: ignore[arg-type]
     elif name == "recirculate":
-        out.line("ctx.recirc = -1")
+        out.line(f"ctx.recirc = {data_field_list(gen, a[0]) if a else -1}")
     elif name == "truncate":
         out.line(f"ctx.truncate = {gen.ex(a[0])}")  # type: ignore[arg-type]
     elif name == "random":
@@ -141,6 +144,53 @@ def extern_function(gen: CodeGen, c: ir.ExternFunctionCall, as_value: bool) -> s
 
         raise CompileError(c.loc, f"extern function {name} is not supported")
     return None
+
+
+FIRST_DATA_FIELD_LIST = 256  # past every @field_list(bit<8>) index
+
+
+def data_field_list(gen: CodeGen, data: ir.Expr | None) -> int:
+    """A field list for the data argument of deprecated clone3/resubmit/
+    recirculate: the user and standard metadata fields it names (p4c's BMv2
+    back end made a field list of them, which BMv2 copies at the end of the
+    block, like @field_list). Other elements (header fields, constants) are
+    not preserved. Returns the index registered in ``gen.data_field_lists``."""
+    meta_t = gen.p.parser.params[2].type
+    std_t = gen.p.parser.params[3].type
+    paths: list[tuple[str, ...]] = []
+
+    def leaves(prefix: tuple[str, ...], t: ir.Type) -> None:
+        if isinstance(t, ir.StructType):
+            for f in t.fields:
+                leaves((*prefix, f.name), f.type)
+        elif len(prefix) > (1 if prefix[:1] == (STD_ROOT,) else 0):
+            paths.append(prefix)
+
+    def walk(e: ir.Expr | None) -> None:
+        if isinstance(e, ir.ListExpr):
+            for x in e.elements:
+                walk(x)
+            return
+        names: list[str] = []
+        cur = e
+        while isinstance(cur, ir.Member):
+            names.append(cur.name)
+            cur = cur.base
+        if not isinstance(cur, ir.VarRef) or e is None:
+            return
+        root = cur.decl.type
+        if root is meta_t:
+            prefix: tuple[str, ...] = ()
+        elif root is std_t:
+            prefix = (STD_ROOT,)
+        else:
+            return
+        leaves((*prefix, *reversed(names)), e.type)
+
+    walk(data)
+    index = FIRST_DATA_FIELD_LIST + len(gen.data_field_lists)
+    gen.data_field_lists[index] = paths
+    return index
 
 
 def _format_log(msg: str, values: tuple[int, ...]) -> str:

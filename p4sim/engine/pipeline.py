@@ -118,7 +118,12 @@ class Pipeline:
             return lambda msg: None
         return lambda msg: log(f"[{pid}] log_msg: {msg}")
 
-    def _preserve(self, meta: Any, index: int | None) -> list[tuple[tuple[str, ...], Any]]:
+    def _preserve(self, meta: Any, index: int | None, std: Any = None) -> list[tuple[tuple[str, ...], Any]]:
+        """The values of a field list's fields now: BMv2 copies them when it
+        carries out the clone/resubmit/recirculate at the end of the block,
+        not at the call. Paths starting with STD_ROOT name standard metadata
+        fields (field lists made from deprecated clone3/resubmit/recirculate
+        data); the others name user metadata fields."""
         if index is None or index < 0:
             return []
         paths = self.field_lists.get(index)
@@ -126,19 +131,18 @@ class Pipeline:
             return []
         out = []
         for path in paths:
-            obj = meta
-            for part in path[:-1]:
-                obj = getattr(obj, "f_" + part)
+            obj = _walk(meta, std, path)
+            if obj is None:
+                continue
             v = getattr(obj, "f_" + path[-1])
             out.append((path, v.copy() if hasattr(v, "copy") else v))
         return out
 
-    def _restore(self, meta: Any, preserved: list[tuple[tuple[str, ...], Any]]) -> None:
+    def _restore(self, meta: Any, preserved: list[tuple[tuple[str, ...], Any]], std: Any = None) -> None:
         for path, v in preserved:
-            obj = meta
-            for part in path[:-1]:
-                obj = getattr(obj, "f_" + part)
-            setattr(obj, "f_" + path[-1], v)
+            obj = _walk(meta, std, path)
+            if obj is not None:
+                setattr(obj, "f_" + path[-1], v)
 
     # ------------------------------------------------------------ entry
     def run(self, port: int, data: bytes, result: PacketResult) -> None:
@@ -194,7 +198,10 @@ class Pipeline:
         std.f_instance_type = job.instance_type
         if job.instance_type == NORMAL and self.has("ingress_global_timestamp"):
             std.f_ingress_global_timestamp = self.clock_us() & 0xFFFFFFFFFFFF
-        self._restore(meta, job.preserved)
+        if job.preserved:
+            self._restore(meta, job.preserved, std)
+            std.f_instance_type = job.instance_type
+            std.f_packet_length = len(data)
         ctx = Ctx(trace, len(data), self._log_msg(pid))
         ctx.std = std
         err, payload = self._parse(ctx, data, hdr, meta, std)
@@ -205,14 +212,14 @@ class Pipeline:
         _until_exit(self.b["ingress"], ctx, hdr, meta, std)
         # ---- end of ingress, in BMv2's order
         if ctx.clone is not None:
-            self._clone_i2e(ctx, job, meta, jobs, trace)
+            self._clone_i2e(ctx, job, meta, std, jobs, trace)
         if ctx.digest is not None:
             result.digests.append(ctx.digest)
         if ctx.resubmit is not None:
             if trace:
                 trace("Resubmitting packet")
             # BMv2 resets all metadata, ingress_port included (behavioral-model issue 795)
-            jobs.append(_Ingress(data, 0, RESUBMIT, self._preserve(meta, ctx.resubmit)))
+            jobs.append(_Ingress(data, 0, RESUBMIT, self._preserve(meta, ctx.resubmit, std)))
             return
         mgid = std.f_mcast_grp if self.has("mcast_grp") else 0
         if mgid:
@@ -244,7 +251,7 @@ class Pipeline:
                 s.f_egress_rid = rid
             jobs.append(_Egress(hdr.copy(), meta.copy(), s, payload, port, plen, ilen, None, clone_len))
 
-    def _clone_i2e(self, ctx: Ctx, job: _Ingress, meta: Any, jobs: deque, trace: Any) -> None:
+    def _clone_i2e(self, ctx: Ctx, job: _Ingress, meta: Any, std: Any, jobs: deque, trace: Any) -> None:
         assert ctx.clone is not None
         session_id, fl = ctx.clone
         session = self.pre.session(session_id)
@@ -260,8 +267,8 @@ class Pipeline:
         c2.std = std2
         _, payload = self._parse(c2, job.data, hdr2, meta2, std2)
         meta2 = self.new_meta()  # metadata reset after the re-parse, then the field list
-        self._restore(meta2, self._preserve(meta, fl))
         std2 = self.new_std()
+        self._restore(meta2, self._preserve(meta, fl, std), std2)
         std2.f_instance_type = I2E
         std2.f_packet_length = len(job.data)
         self._multicast(0, hdr2, meta2, std2, payload, len(job.data), len(job.data), jobs, trace,
@@ -292,8 +299,8 @@ class Pipeline:
                 if trace:
                     trace(f"Cloning packet at egress to session {session_id}")
                 meta2 = self.new_meta()
-                self._restore(meta2, self._preserve(meta, fl))
                 std2 = self.new_std()
+                self._restore(meta2, self._preserve(meta, fl, std), std2)
                 std2.f_instance_type = E2E
                 self._multicast(0, hdr.copy(), meta2, std2, job.payload, job.plen, job.ilen, jobs, trace,
                                 session.packet_length, session.order)
@@ -311,7 +318,7 @@ class Pipeline:
         if ctx.recirc is not None:
             if trace:
                 trace("Recirculating packet")
-            jobs.append(_Ingress(frame, 0, RECIRC, self._preserve(meta, ctx.recirc)))
+            jobs.append(_Ingress(frame, 0, RECIRC, self._preserve(meta, ctx.recirc, std)))
             return
         if ctx.truncate is not None and ctx.truncate < len(frame):
             frame = frame[: ctx.truncate]
@@ -320,6 +327,22 @@ class Pipeline:
         if trace:
             trace(f"Transmitting packet of size {len(frame)} out of port {job.port}")
         self.emit_frame(job.port, frame, result)
+
+
+STD_ROOT = "$std"
+
+
+def _walk(meta: Any, std: Any, path: tuple[str, ...]) -> Any:
+    """The object holding the last field of ``path``."""
+    if path[0] == STD_ROOT:
+        if std is None:
+            return None
+        obj, path = std, path[1:]
+    else:
+        obj = meta
+    for part in path[:-1]:
+        obj = getattr(obj, "f_" + part)
+    return obj
 
 
 def _until_exit(block: Callable[..., Any], *args: Any) -> None:

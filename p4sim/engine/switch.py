@@ -69,7 +69,8 @@ class Switch:
         env = self.codegen.env
         classes = tuple(env[self.codegen.types.cls_name(p.type)] for p in params[1:4])  # type: ignore[arg-type]
         self.pipeline = Pipeline(
-            program, blocks, classes, self.pre, program.field_lists, self.clock_us,  # type: ignore[arg-type]
+            program, blocks, classes, self.pre, {**program.field_lists, **self.codegen.data_field_lists},
+            self.clock_us,
             self._emit_frame, log,
         )
         self._pkt_in = program.controller_headers.get("packet_in")

@@ -145,6 +145,82 @@ def test_digest_values_and_name() -> None:
     assert res.digests == [("learn_t", (0x020000000002, 7))]
 
 
+def test_digest_data_is_taken_at_the_call_even_if_fields_change_later() -> None:
+    # p4c's BMv2 back end copies the digest data into temporaries at the call
+    # (backends/bmv2/common/lower.cpp, RemoveComplexExpressions), so BMv2's
+    # learn engine, which reads the fields at the end of ingress, sees the
+    # values of the call.
+    src = v1("""
+        meta.other = 5;
+        digest<learn_t>(1, { meta.other, std.ingress_port });
+        meta.other = 6;
+        std.egress_spec = 1;
+    """, top="struct learn_t { bit<8> v; bit<9> port; }")
+    assert switch(src).process(7, frame(1)).digests == [("learn_t", (5, 7))]
+
+
+def test_field_list_values_are_those_at_the_end_of_ingress() -> None:
+    # @field_list fields are copied when BMv2 carries out the clone, at the
+    # end of ingress (simple_switch.cpp ingress_thread): a later assignment wins.
+    src = v1("""
+        meta.keep = 1;
+        clone_preserving_field_list(CloneType.I2E, 3, 1);
+        meta.keep = 2;
+        std.egress_spec = 1;
+    """)
+    sw = switch(src)
+    sw.clone_session_insert(3, [Replica(6)])
+    out = dict(outputs(sw, 2, frame(0x1234)))
+    assert info(out[6])["f"] == 2
+
+
+def test_clone3_preserves_its_data_fields_as_a_field_list() -> None:
+    # deprecated clone3(type, session, data): p4c made a field list of data
+    # (metadata fields, standard_metadata included), read at the end of ingress
+    src = v1("""
+        meta.keep = 1; meta.other = 9;
+        clone3(CloneType.I2E, 3, { meta.keep, std });
+        meta.keep = 0x33;
+        std.egress_spec = 1;
+    """)
+    sw = switch(src)
+    sw.clone_session_insert(3, [Replica(6)])
+    out = dict(outputs(sw, 4, frame(0x1234)))
+    i = info(out[6])
+    assert i["f"] == 0x33 and i["instance_type"] == 1
+    assert i["iport"] == 4  # standard_metadata was in the data: ingress_port preserved
+    # the same without data fields keeps nothing
+    plain = v1("meta.keep = 1; clone(CloneType.I2E, 3); std.egress_spec = 1;")
+    sw = switch(plain)
+    sw.clone_session_insert(3, [Replica(6)])
+    assert info(dict(outputs(sw, 4, frame(0x1234)))[6])["f"] == 0
+
+
+def test_deprecated_resubmit_and_recirculate_preserve_their_data() -> None:
+    src = v1("""
+        if (std.instance_type == 0) {
+            meta.keep = 0x41;
+            resubmit({ meta.keep });
+        } else {
+            std.egress_spec = 2;
+        }
+    """)
+    i = info(outputs(switch(src), 1, frame(0x1234))[0][1])
+    assert i["f"] == 0x41
+    src = v1("""
+        if (std.instance_type == 4) { std.egress_spec = 3; } else { std.egress_spec = 1; }
+    """, egress="""
+        if (std.instance_type != 4 && std.egress_port == 1) {
+            meta.keep = 0x42;
+            recirculate({ meta.keep });
+        } else {
+""" + EGRESS_INFO + """
+        }
+    """)
+    out = outputs(switch(src), 0, frame(0x1234))
+    assert [p for p, _ in out] == [3] and info(out[0][1])["f"] == 0x42
+
+
 def test_truncate_applies_at_transmit() -> None:
     out = outputs(switch(v1("truncate(16); std.egress_spec = 1;", egress="")), 0, frame(1, b"0123456789"))
     assert out == [(1, frame(1, b"01"))]
