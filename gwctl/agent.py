@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import time
@@ -34,7 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from gwctl.incremental import Incremental
+from gwctl import tunnels
+from gwctl.bfd_io import BfdSessions
+from gwctl.incremental import Incremental, ModelChange
 from gwctl.inventory import Inventory
 from gwctl.model import (
     UNKNOWN_DST,
@@ -56,7 +59,7 @@ from gwctl.p4rt import (
 )
 from gwctl.pipelines import vtep_gateway as p4
 from gwctl.reconcile import Batch, Entry, apply_to, reconcile, reconcile_changes, summarize
-from gwctl.translate import Ids, learned_from_digest, recover_ids, recover_learned, translate
+from gwctl.translate import Ids, learned_from_digest, recover_ids, recover_learned, translate, with_liveness
 from gwctl.underlay_arp import arp_reply
 from gwctl.validate import validate
 from gwctl.vtepdb import VtepDb, VtepDbError
@@ -182,6 +185,10 @@ class Agent:
         self._retry_at: float | None = None
         self._engine: Incremental | None = None
         """The incremental translation; None until the first full sync (and after a reset)."""
+        self.bfd: BfdSessions | None = None
+        """BFD sessions of the Tunnel rows (gwctl.bfd_io); one set per P4Runtime connection."""
+        self._down: frozenset[str] = frozenset()
+        """Remote VTEPs whose BFD session is enabled and not up, as the translation last saw them."""
 
     async def _db_call(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._db_thread, fn, *args)
@@ -239,8 +246,13 @@ class Agent:
             self.state.connected = True
             log.info("agent: target holds %d entries, %d learned MACs known", len(realized),
                      len(self.state.learned))
+            async def send(frame: bytes, port: int) -> None:
+                if target.is_primary:   # a backup must not talk for the switch
+                    await target.send_packet(frame, p4.packet_out_metadata(port))
+
+            self.bfd = BfdSessions(cfg.inventory, send)
             tasks = {asyncio.create_task(self._digests(target)), asyncio.create_task(self._loop(target)),
-                     asyncio.create_task(self._packets(target))}
+                     asyncio.create_task(self._packets(target)), asyncio.create_task(self.bfd.run())}
             try:
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             finally:
@@ -276,6 +288,9 @@ class Agent:
         """Packet-ins: answer ARP for our tunnel IPs on the uplinks (the switch has no IP stack)."""
         async for packet in target.packets():
             port, reason = p4.packet_in_port_and_reason(packet.metadata)
+            if reason == p4.PUNT_TUNNEL_BFD and self.bfd is not None:
+                self.bfd.receive(packet.payload)
+                continue
             if reason != p4.PUNT_UNDERLAY_ARP:
                 log.debug("agent: packet-in reason %d on port %d ignored", reason, port)
                 continue
@@ -328,6 +343,7 @@ class Agent:
                 await self._stats(target)
                 next_stats = time.monotonic() + cfg.stats_interval
             changes = await self._db_call(db.poll, cfg.poll_interval)
+            changes = await self._tunnels_and_bfd(changes)
             learned = set(self.state.learned)
             while not self._learn_queue.empty():
                 mac = self._learn_queue.get_nowait()
@@ -354,7 +370,7 @@ class Agent:
         if changes is None or engine is None:
             gc.unfreeze()   # the previous translation may go now
             engine = self._engine = Incremental(inv, self.state.ids)
-            engine.load(db.desired, self.state.learned)
+            engine.load(with_liveness(db.desired, self._down, inv), self.state.learned)
             wanted: dict[tuple, Entry | None] = dict(engine.index())
             for ident in realized:
                 wanted.setdefault(ident, None)
@@ -401,6 +417,35 @@ class Agent:
         await self._write_once("faults", self.state.faults, db.write_faults)
         await self._write_once("ucast_local", ucast_local, db.write_ucast_local)
         await self._write_once("mcast_local", mcast_local, db.write_mcast_local)
+
+    async def _tunnels_and_bfd(self, changes: list[Any]) -> list[Any]:
+        """Tunnel rows for the remotes in use, BFD sessions from their settings, bfd_status back, liveness in.
+
+        Liveness reaches the translation as a switch change carrying
+        `down_locators` (database switch changes get it too), so service-node
+        replication moves when a session goes down or comes back.
+        """
+        db, sessions, engine = self._db, self.bfd, self._engine
+        if db is None or sessions is None or engine is None:
+            return changes
+        inv = self.config.inventory
+        tunnel_ids = engine.ids.tunnel
+        await self._write_once("tunnels", frozenset(tunnel_ids), db.write_tunnels)
+        local_ip = min(inv.tunnel_ips, default=None, key=lambda ip: tuple(int(x) for x in ip.split(".")))
+        rows = await self._db_call(db.tunnels)
+        sessions.configure(tunnels.bfd_settings(rows, local_ip), tunnel_ids)
+        sessions.changed.clear()
+        await self._write_once("bfd_status", sessions.statuses(), db.write_bfd_status)
+        down = sessions.down_locators()
+        moved = down != self._down
+        self._down = down
+        out = [ModelChange(c.key, dataclasses.replace(c.new, down_locators=down))
+               if c.key[0] == "switch" and c.new is not None else c for c in changes]
+        switch = db.desired.switch
+        if moved and switch is not None and not any(c.key[0] == "switch" for c in out):
+            log.info("agent: BFD down locators now %s", sorted(down) or "none")
+            out.append(ModelChange(("switch", switch.name), dataclasses.replace(switch, down_locators=down)))
+        return out
 
     async def _write_once(self, what: str, value: Any, write: Callable[[Any], None]) -> None:
         """Write discovered state only when it changed since the last successful write.

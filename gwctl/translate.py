@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gwctl.alloc import allocate
-from gwctl.inventory import Inventory, UnderlayRoute
+from gwctl.inventory import Inventory, UnderlayRoute, Uplink
 from gwctl.model import (
     UNKNOWN_DST,
     AclAction,
@@ -152,7 +152,7 @@ def translate(state: DesiredState, learned: Iterable[LearnedMac], inventory: Inv
 
 def with_liveness(state: DesiredState, down_locators: frozenset[str] | None, inventory: Inventory) -> DesiredState:
     """The state with the switch's `down_locators` set (None: unchanged); a switch row is assumed if missing."""
-    if down_locators is None:
+    if down_locators is None or (state.switch is None and not down_locators):
         return state
     switch = state.switch if state.switch is not None else PhysicalSwitch(inventory.switch_name)
     if switch.down_locators == down_locators:
@@ -292,11 +292,8 @@ def translate_core(state: DesiredState, macs: MacSummary, inventory: Inventory,
     down = state.switch.down_locators if state.switch is not None else frozenset()
 
     def uplink_port(ip: str, tid: int) -> int | None:
-        route = _longest_match(routes, ip)
-        if route is None:
-            return None
-        ups = [inventory.uplinks[u].number for u in route.uplinks]
-        return ups[tid % len(ups)]
+        up = uplink_for(inventory, ip, tid)
+        return up.number if up is not None else None
 
     def tunnel_replicas(locators: Iterable[PhysicalLocator], mode: ReplicationMode) -> list[tuple[int, int]]:
         ips = sorted({loc.dst_ip for loc in locators if loc.dst_ip in tunnels},
@@ -361,6 +358,15 @@ def translate_core(state: DesiredState, macs: MacSummary, inventory: Inventory,
         tuple(sorted(set(out.faults + late.faults))),
         tunnels, bound,
     )
+
+
+def uplink_for(inventory: Inventory, ip: str, tunnel_id: int) -> Uplink | None:
+    """The uplink a tunnel's replicas (and its BFD packets) leave by: longest-match underlay route, then the
+    tunnel id spread over the route's uplinks. None without a route to `ip`."""
+    route = _longest_match(inventory.effective_routes(), ip)
+    if route is None or not route.uplinks:
+        return None
+    return inventory.uplinks[route.uplinks[tunnel_id % len(route.uplinks)]]
 
 
 def _route(state: DesiredState, name: str, vrf_id: int, ls_ids: FrozenMap[str, int],

@@ -73,6 +73,7 @@ UPLINK_NEXTHOP = "VtepEgress.encap.uplink_nexthop"
 MAC_LEARN_DIGEST = "mac_learn_digest_t"
 CPU_PORT = 255            # define.p4 CPU_PORT: the target must run with --cpu-port 255
 PUNT_UNDERLAY_ARP = 1     # packet_in.reason: any ARP received on an uplink
+PUNT_TUNNEL_BFD = 3       # packet_in.reason: terminated VXLAN from a known VTEP to inner MAC 00:23:20:00:00:01
 BINDING_RX_COUNTER = "VtepIngress.access.binding_rx"
 BINDING_TX_COUNTER = "VtepEgress.vlan.binding_tx"
 
