@@ -199,11 +199,14 @@ def nb_commands() -> list[list[str]]:
     commands = [["ls-add", OVN_SWITCH]]
     for vm in (VM1, VM2):
         commands += vm_port_commands(vm)
-    commands += [["lsp-add", OVN_SWITCH, VTEP_LSP], ["lsp-set-type", VTEP_LSP, "vtep"],
-                 ["lsp-set-options", VTEP_LSP, f"vtep-physical-switch={SWITCH}",
-                  f"vtep-logical-switch={LOGICAL_SWITCH}"],
-                 ["lsp-set-addresses", VTEP_LSP, "unknown"]]
-    return commands
+    return commands + vtep_port_commands()
+
+
+def vtep_port_commands() -> list[list[str]]:
+    """The NB port standing for (gw1, ls0): type vtep, named by physical and vtep logical switch."""
+    return [["lsp-add", OVN_SWITCH, VTEP_LSP], ["lsp-set-type", VTEP_LSP, "vtep"],
+            ["lsp-set-options", VTEP_LSP, f"vtep-physical-switch={SWITCH}", f"vtep-logical-switch={LOGICAL_SWITCH}"],
+            ["lsp-set-addresses", VTEP_LSP, "unknown"]]
 
 
 def vtep_commands(vlan: int) -> list[list[str]]:

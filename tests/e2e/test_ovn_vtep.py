@@ -27,6 +27,7 @@ from demo.ovn import (
     VTEP_LSP,
     OvnTopology,
     as_list,
+    vtep_port_commands,
 )
 from demo.topology import BM1, GW_TUNNEL_IP, HV_TUNNEL_IP, LOGICAL_SWITCH, SWITCH, VM1, VM2
 
@@ -154,6 +155,27 @@ def test_deleting_the_vm_port_withdraws_its_mac(topo: OvnTopology):
     assert replies == 0, out
     replies, out = topo.ping(BM1, VM1, count=2)
     assert replies == 2, out
+
+
+def test_deleting_the_vtep_port_detaches_the_gateway_and_adding_it_back_restores_it(topo: OvnTopology):
+    assert topo.central is not None and topo.gateway is not None
+    topo.central.nbctl("lsp-del", VTEP_LSP)
+    # ovn-controller-vtep resets an unused logical switch's key to 0 (not to empty) and withdraws the MACs
+    wait_until(lambda: topo.ls_tunnel_key() == 0, "ovn-controller-vtep resetting ls0's tunnel_key", timeout=60)
+    wait_until(lambda: not topo.remote_macs() and not topo.mcast_remote_locators(),
+               "ovn-controller-vtep deleting the remote MACs", timeout=60)
+    wait_until(lambda: not {VM1.mac, VM2.mac} & topo.gateway_dmac_macs(), "gwctl deleting the VMs' entries", 30)
+    wait_until(topo.gateway.in_sync, "gwctl diff: in sync", timeout=30)
+    replies, out = topo.ping(BM1, VM1, count=2, wait=1.0)
+    assert replies == 0, out
+    # the same NB commands bring it back, possibly under another key
+    for args in vtep_port_commands():
+        topo.central.nbctl(*args)
+    wait_until(lambda: topo.ls_tunnel_key() == topo.datapath_key(), "ls0 keyed again", timeout=60)
+    wait_until(lambda: {VM1.mac, VM2.mac} <= topo.gateway_dmac_macs(), "gwctl writing the VMs' entries", 30)
+    topo.wait_for_ping(BM1, VM1)
+    replies, out = topo.ping(BM1, VM2, count=3)
+    assert replies == 3, out
 
 
 def test_teardown_leaves_no_namespace_or_process(topo: OvnTopology):
