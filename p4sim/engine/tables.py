@@ -10,7 +10,10 @@ match kinds so that a packet never scans every entry when it need not:
 * ternary / optional / range (or several LPM keys): highest priority wins.
   Without range keys entries are grouped by their mask tuple, one dict per
   distinct mask, so the cost is the number of distinct masks, not entries.
-  With range keys, a sorted list is scanned.
+  With range keys, entries are grouped the same way by their non-range
+  keys; inside a group, entries with one range key are found through an
+  interval index (elementary segments -> best entry, rebuilt lazily), and
+  entries with several range keys are scanned in priority order.
 
 Priorities follow P4Runtime (a larger number wins; ties go to the entry
 inserted first). Const entries written in P4 get priorities N..1 in source
@@ -20,6 +23,7 @@ order, so the first one wins, as in BMv2 and as P4Runtime reports them.
 from __future__ import annotations
 
 import bisect
+import heapq
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +70,93 @@ class Entry:
 def _priority_order(e: Entry) -> tuple[int, int]:
     """Sort key: highest priority first, then earliest inserted."""
     return (-e.priority, e.seq)
+
+
+def _better(a: Entry, b: Entry | None) -> bool:
+    return b is None or a.priority > b.priority or (a.priority == b.priority and a.seq < b.seq)
+
+
+class _RangeBucket:
+    """Entries of a range table that agree on every non-range key, so that
+    only their ranges tell them apart. ``entries`` is kept in priority order.
+
+    With one range key and enough entries, lookups use an interval index:
+    the sorted boundaries of all ranges cut the key space into segments, and
+    each segment stores its best entry (highest priority, then earliest
+    inserted), found with a sweep and a heap in O(n log n). The index is
+    rebuilt lazily at the next lookup after a delete or modify, or when the
+    entries inserted since the last build (checked one by one) grow past an
+    eighth of the bucket."""
+
+    __slots__ = ("entries", "rpos", "bounds", "best", "added", "dirty")
+
+    SMALL = 8
+
+    def __init__(self, rpos: tuple[int, ...]):
+        self.entries: list[Entry] = []
+        self.rpos = rpos
+        self.bounds: list[int] = []
+        self.best: list[Entry | None] = []
+        self.added: list[Entry] = []
+        self.dirty = True
+
+    def add(self, e: Entry, rebuild: bool) -> None:
+        if rebuild:
+            self.entries.append(e)  # sorted once by _finish_index
+        else:
+            bisect.insort(self.entries, e, key=_priority_order)
+            if not self.dirty:
+                self.added.append(e)
+        if rebuild:
+            self.dirty = True
+
+    def remove(self, e: Entry) -> None:
+        _remove_identical(self.entries, e)
+        self.dirty = True
+        self.added = []
+
+    def _build(self) -> None:
+        p = self.rpos[0]
+        by_low = sorted(self.entries, key=lambda e: e.form[p][0])
+        points = sorted({e.form[p][0] for e in by_low} | {e.form[p][1] + 1 for e in by_low})
+        heap: list[tuple[int, int, Entry]] = []
+        best: list[Entry | None] = []
+        j, n = 0, len(by_low)
+        for pt in points:
+            while j < n and by_low[j].form[p][0] <= pt:
+                e = by_low[j]
+                heapq.heappush(heap, (-e.priority, e.seq, e))
+                j += 1
+            while heap and heap[0][2].form[p][1] < pt:
+                heapq.heappop(heap)
+            best.append(heap[0][2] if heap else None)
+        self.bounds = points
+        self.best = best
+        self.added = []
+        self.dirty = False
+
+    def lookup(self, key: tuple) -> Entry | None:
+        rpos = self.rpos
+        if len(rpos) == 1 and len(self.entries) > self.SMALL:
+            if self.dirty or len(self.added) > max(self.SMALL, len(self.entries) >> 3):
+                self._build()
+            p = rpos[0]
+            v = key[p]
+            i = bisect.bisect_right(self.bounds, v) - 1
+            found = self.best[i] if i >= 0 else None
+            for e in self.added:
+                lo, hi = e.form[p]
+                if lo <= v <= hi and _better(e, found):
+                    found = e
+            return found
+        for e in self.entries:
+            for p in rpos:
+                lo, hi = e.form[p]
+                if not lo <= key[p] <= hi:
+                    break
+            else:
+                return e
+        return None
 
 
 def _mask(width: int) -> int:
@@ -239,6 +330,8 @@ class TableState:
         self.needs_priority = any(k in TERNARY_KINDS for k in kinds) or kinds.count("lpm") > 1
         self.lpm_pos = kinds.index("lpm") if ("lpm" in kinds and not self.needs_priority) else -1
         self.has_range = "range" in kinds
+        self.range_pos = tuple(i for i, k in enumerate(kinds) if k == "range")
+        self.other_pos = tuple(i for i, k in enumerate(kinds) if k != "range")
         self.program_default = self._resolve_action(default, for_default=True, check_scope=False)
         self.default_const = default_const
         self.default = self.program_default
@@ -421,7 +514,7 @@ class TableState:
         self._lpm: dict[int, dict] = {}
         self._lpm_lens: list[int] = []
         self._groups: dict[tuple, dict] = {}
-        self._sorted: list[Entry] = []
+        self._rgroups: dict[tuple, dict[tuple, _RangeBucket]] = {}
         for e in sorted(self.entries.values(), key=lambda e: e.seq):
             self._add_to_index(e, rebuild=True)
         self._finish_index()
@@ -441,10 +534,12 @@ class TableState:
             d[masked] = e
         elif self.has_range:
             e.form = self._match_form(e.keys)
-            if rebuild:
-                self._sorted.append(e)
-            else:
-                bisect.insort(self._sorted, e, key=_priority_order)
+            masks, values = self._range_group(e.form)
+            d = self._rgroups.setdefault(masks, {})
+            bucket = d.get(values)
+            if bucket is None:
+                bucket = d[values] = _RangeBucket(self.range_pos)
+            bucket.add(e, rebuild)
         else:
             form = self._match_form(e.keys)
             masks = tuple(m for _, m in form)
@@ -471,7 +566,14 @@ class TableState:
                 del self._lpm[plen]
                 self._lpm_lens = sorted(self._lpm, reverse=True)
         elif self.has_range:
-            _remove_identical(self._sorted, e)
+            masks, values = self._range_group(e.form)
+            d = self._rgroups[masks]
+            bucket = d[values]
+            bucket.remove(e)
+            if not bucket.entries:
+                del d[values]
+                if not d:
+                    del self._rgroups[masks]
         else:
             form = self._match_form(e.keys)
             masks = tuple(m for _, m in form)
@@ -497,9 +599,16 @@ class TableState:
                 out.append(k)
         return tuple(out)
 
+    def _range_group(self, form: tuple) -> tuple[tuple, tuple]:
+        """(masks, masked values) of the non-range keys of a range-table entry."""
+        other = [form[i] for i in self.other_pos]
+        return tuple(m for _, m in other), tuple(v for v, _ in other)
+
     def _finish_index(self) -> None:
         self._lpm_lens = sorted(self._lpm, reverse=True)
-        self._sorted.sort(key=_priority_order)
+        for d in self._rgroups.values():
+            for bucket in d.values():
+                bucket.entries.sort(key=_priority_order)
 
     def resolve(self, ent: Entry, selector_input: Any) -> tuple[int, tuple] | None:
         """(action index, args) of a profile entry; a group's member is
@@ -529,20 +638,15 @@ class TableState:
                     return e
             return None
         if self.has_range:
-            kinds = self.kinds
-            for e in self._sorted:
-                for kind, k, v in zip(kinds, e.form, key, strict=True):
-                    if kind == "exact":
-                        if v != k[0]:
-                            break
-                    elif kind == "range":
-                        if not k[0] <= v <= k[1]:
-                            break
-                    elif (v & k[1]) != k[0]:
-                        break
-                else:
-                    return e
-            return None
+            other = [key[i] for i in self.other_pos]
+            found = None
+            for masks, d in self._rgroups.items():
+                bucket = d.get(tuple(v if m is None else v & m for v, m in zip(other, masks, strict=True)))
+                if bucket is not None:
+                    e = bucket.lookup(key)
+                    if e is not None and _better(e, found):
+                        found = e
+            return found
         best = None
         for masks, d in self._groups.items():
             probe = tuple(v if m is None else v & m for v, m in zip(key, masks, strict=True))

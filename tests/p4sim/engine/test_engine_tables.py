@@ -79,6 +79,73 @@ def test_range_and_optional() -> None:
     assert t.lookup((2000, 6)) is None
 
 
+def _reference_hit(entries: list[tuple[tuple, int, int, int]], kinds: list[str], key: tuple) -> int | None:
+    """BMv2's rule by brute force: of the entries that match, the highest
+    priority; among equal priorities the first inserted. entries: (keys,
+    priority, seq, port) with keys as (kind, a, b)."""
+    best = None
+    for keys, prio, seq, port in entries:
+        ok = True
+        for (kind, a, b), v in zip(keys, key, strict=True):
+            if kind == "range" and not a <= v <= b or kind == "ternary" and v & b != a or kind == "exact" and v != a:
+                ok = False
+                break
+        if ok and (best is None or prio > best[0] or (prio == best[0] and seq < best[1])):
+            best = (prio, seq, port)
+    return None if best is None else best[2]
+
+
+@pytest.mark.parametrize("kinds", [["range"], ["exact", "range"], ["ternary", "range"], ["range", "range"],
+                                   ["exact", "ternary", "range", "range"]])
+def test_range_lookups_follow_priority_then_insertion_order(kinds) -> None:
+    # Interleaved inserts, lookups, deletes and modifies: the interval index
+    # (built lazily, with entries added since the build checked one by one)
+    # must answer exactly as a priority-ordered scan of all entries.
+    import random
+
+    rnd = random.Random(7)
+    t = table(kinds, [8] * len(kinds), size=10_000)
+    live: dict[tuple, tuple] = {}
+    seq = 0
+
+    def rand_key():
+        out = []
+        for kind in kinds:
+            if kind == "range":
+                a = rnd.randrange(0, 250)
+                out.append(("range", a, min(254, a + rnd.choice((0, 3, 20, 100)))))
+            elif kind == "ternary":
+                m = rnd.choice((0xF0, 0xFF, 0x0F))
+                out.append(("ternary", rnd.randrange(256) & m, m))
+            else:
+                out.append(("exact", rnd.randrange(3), None))
+        return tuple(out)
+
+    for step in range(3000):
+        r = rnd.random()
+        if r < 0.45 or not live:
+            keys, prio = rand_key(), rnd.randrange(1, 6)
+            if (keys, prio) in live:
+                continue
+            port = rnd.randrange(1, 500)
+            t.insert(TableEntry(tuple(KeyMatch(k, a, b) for k, a, b in keys), fwd(port), priority=prio))
+            seq += 1
+            live[(keys, prio)] = (keys, prio, seq, port)
+        elif r < 0.5:
+            keys, prio = rnd.choice(list(live))
+            t.delete(tuple(KeyMatch(k, a, b) for k, a, b in keys), prio)
+            del live[(keys, prio)]
+        elif r < 0.55:
+            keys, prio = rnd.choice(list(live))
+            port = rnd.randrange(1, 500)
+            t.modify(TableEntry(tuple(KeyMatch(k, a, b) for k, a, b in keys), fwd(port), priority=prio))
+            old = live[(keys, prio)]
+            live[(keys, prio)] = (keys, prio, old[2], port)  # MODIFY keeps the entry's place
+        else:
+            key = tuple(rnd.randrange(3) if k == "exact" else rnd.randrange(256) for k in kinds)
+            assert hit_port(t, key) == _reference_hit(list(live.values()), kinds, key), (step, key)
+
+
 def test_const_source_entries_first_wins() -> None:
     t = table(["ternary"], [8], is_const=True)
     t.load_initial([
