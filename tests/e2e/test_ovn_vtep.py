@@ -124,6 +124,29 @@ def test_bm1_mac_learned_by_the_gateway_and_reached_by_ovn_as_unknown(topo: OvnT
     assert as_list(vtep_port["mac"]) == ["unknown"]
 
 
+def test_gwctl_restart_under_ovn_rewrites_nothing(topo: OvnTopology):
+    """The agent restarts next to ovn-controller-vtep: same Physical_Switch, so the same SB Chassis and
+    binding; the entries are read back from the switch and nothing is written."""
+    assert topo.gateway is not None
+    gateway = topo.gateway
+    chassis = topo.chassis(SWITCH)
+    assert chassis is not None
+    gateway.stop_agent()
+    replies, out = topo.ping(BM1, VM1, count=2, wait=1.0)
+    assert replies == 2, out    # the entries live in the switch
+    log_size = gateway.agent_log.stat().st_size
+    gateway.start_agent()
+    wait_until(lambda: "learned MACs known" in gateway.agent_log.read_text()[log_size:], "gwctl reading back", 30)
+    wait_until(gateway.in_sync, "gwctl diff: in sync", timeout=30)
+    after = gateway.agent_log.read_text()[log_size:]
+    assert [line for line in after.splitlines() if "agent: writing" in line] == [], after
+    again = topo.chassis(SWITCH)
+    assert again is not None and again["_uuid"] == chassis["_uuid"]
+    assert topo.port_binding(VTEP_LSP)["chassis"] == chassis["_uuid"]
+    replies, out = topo.ping(VM2, BM1, count=2)
+    assert replies == 2, out
+
+
 def test_vm_port_added_later_in_nb_becomes_reachable(topo: OvnTopology):
     # vm3 is plugged into br-int with its iface-id from the start, but not yet a port of the OVN switch
     assert VM3.mac not in topo.remote_macs()
