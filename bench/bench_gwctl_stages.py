@@ -38,7 +38,7 @@ from gwctl.ovs_json import FastParser  # noqa: E402
 from gwctl.p4rt import WriteEncoder, load_schema  # noqa: E402
 from gwctl.reconcile import reconcile_changes  # noqa: E402
 from gwctl.vtep_index import VtepIndex  # noqa: E402
-from gwctl.vtepdb import _lean_value  # noqa: E402
+from gwctl.vtepdb import _lean_value, lean_row_type  # noqa: E402
 
 SWITCHES = 4
 VTEPS = 8
@@ -103,9 +103,10 @@ def run_once(macs: int, schema) -> dict[str, float]:
     t = time.perf_counter()
     refs: dict[str, str] = {}
     columns = ("MAC", "logical_switch", "locator", "ipaddr")
+    row_type = lean_row_type("Ucast_Macs_Remote", columns)
     for u, update in msg["params"][1]["Ucast_Macs_Remote"].items():
         new = update["new"]
-        index.upsert("Ucast_Macs_Remote", u, {c: _lean_value(new.get(c), refs) for c in columns})
+        index.upsert("Ucast_Macs_Remote", u, row_type(_lean_value(new.get(c), refs) for c in columns))
     times["apply"] = time.perf_counter() - t
 
     t = time.perf_counter()

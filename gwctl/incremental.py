@@ -138,7 +138,7 @@ class Incremental:
         self._core = Core({}, {}, previous, (), {}, {})
         # claims by identity, contributions by rank
         self._claims: dict[Identity, tuple[Rank, Entry] | list[tuple[Rank, Entry]]] = {}
-        self._contrib: dict[Rank, tuple[Entry, ...]] = {}
+        self._contrib: dict[Rank, Entry | tuple[Entry, ...]] = {}
         self._touched: set[Identity] = set()
         self._faults: tuple[Fault, ...] | None = None
 
@@ -388,8 +388,11 @@ class Incremental:
 
     def _contribute(self, rank: Rank, entries: tuple[Entry, ...]) -> None:
         old = self._contrib.pop(rank, ())
+        if type(old) is Entry:
+            old = (old,)
         if entries:
-            self._contrib[rank] = entries
+            # one entry alone when there is one (most MAC rows): 100,000 tuples fewer
+            self._contrib[rank] = entries[0] if len(entries) == 1 else entries
         if old == entries:
             return
         for e in old:

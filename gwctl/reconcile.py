@@ -85,7 +85,7 @@ class Entry:
         return f"{where} {self.key}{prio} -> {self.action}{self.params}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Update:
     op: Op
     entry: Entry

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 RowId = tuple[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """One model item that appeared (old None), changed, or disappeared (new None)."""
 
@@ -73,7 +73,7 @@ class VtepIndex:
         self._readers: dict[RowId, set[RowId]] = defaultdict(set)
         self._reads: dict[RowId, tuple[RowId, ...]] = {}
         self._rids: dict[RowId, RowId] = {}
-        self._contrib: dict[RowId, tuple[tuple[ModelKey, Any], ...]] = {}
+        self._contrib: dict[RowId, tuple[ModelKey, Any] | tuple[tuple[ModelKey, Any], ...]] = {}
         self._claims: dict[ModelKey, tuple[RowId, Any] | dict[RowId, Any]] = {}
         self._merged: dict[str, dict[Any, Any]] = defaultdict(dict)
         self._desired: DesiredState | None = None
@@ -181,7 +181,10 @@ class VtepIndex:
                 readers[read].add(rid)
         old = self._contrib.pop(rid, None)
         if new:
-            self._contrib[rid] = tuple(new.items())   # pairs, not a dict: 100,000 rows each keep theirs
+            # (key, value) pairs, not a dict, and one pair alone when there is one: 100,000 rows each keep theirs
+            self._contrib[rid] = next(iter(new.items())) if len(new) == 1 else tuple(new.items())
+        if old is not None and type(old[0][0]) is str:   # one pair: its key is (category, identity)
+            old = (old,)
         if old is None:   # a new row: everything it derives is a new claim
             for key, value in new.items():
                 self._claim(key, rid, value)

@@ -118,7 +118,36 @@ def _lean_value(value: Any, refs: dict[str, str]) -> Any:
     """
     if isinstance(value, list) and len(value) == 2 and value[0] == "uuid":
         return refs.setdefault(value[1], value[1])
-    return value
+    return _fresh(value) if type(value) is str else value
+
+
+def _fresh(text: str) -> str:
+    """A copy of `text` in memory allocated now, not inside the parsed update.
+
+    The update's 100,000 rows are ~130 MB of short-lived JSON objects; a string
+    kept from among them pins the allocator's arenas they share, so the memory
+    never goes back after the update is freed (+30 MB of resident memory at
+    100,000 rows), so kept values are copied out of it.
+    """
+    return text.encode().decode()
+
+
+class _LeanRow(tuple):
+    """A lean table's row: its column values in monitor order, read by name as the IDL adapter's dict rows are.
+
+    A tuple of 4 columns is 88 bytes where a dict is 232: 14 MB at 100,000 MAC rows.
+    Subclassed per table with the column positions (`lean_row_type`).
+    """
+
+    __slots__ = ()
+    _positions: dict[str, int] = {}
+
+    def __getitem__(self, column: Any) -> Any:   # type: ignore[override]
+        return tuple.__getitem__(self, self._positions[column])
+
+
+def lean_row_type(table: str, columns: tuple[str, ...]) -> type[_LeanRow]:
+    return type(f"{table}Row", (_LeanRow,), {"__slots__": (), "_positions": {c: i for i, c in enumerate(columns)}})
 
 
 class _LeanMonitor:
@@ -146,6 +175,7 @@ class _LeanMonitor:
         self._seqno = -1
         self._request: Any = None
         self._refs: dict[str, str] = {}
+        self._row_type = lean_row_type(table, columns)
         self.synced = False
 
     def run(self) -> None:
@@ -181,7 +211,8 @@ class _LeanMonitor:
             if new is None:
                 self._index.delete(self.table, u)
             else:
-                self._index.upsert(self.table, u, {c: _lean_value(new.get(c), self._refs) for c in self.columns})
+                self._index.upsert(self.table, _fresh(u),
+                                   self._row_type(_lean_value(new.get(c), self._refs) for c in self.columns))
 
     def wait(self, poller: ovs.poller.Poller) -> None:
         self._session.wait(poller)
