@@ -193,6 +193,34 @@ def data_field_list(gen: CodeGen, data: ir.Expr | None) -> int:
     return index
 
 
+def _bits_only(t: ir.StructType) -> bool:
+    return all(
+        _bits_only(f.type) if isinstance(f.type, ir.StructType) else isinstance(f.type, ir.BitsType | ir.BoolType)
+        for f in t.fields
+    )
+
+
+def _fill_struct_from_bits(gen: CodeGen, t: ir.StructType, obj: str, bits: str, top: int) -> int:
+    """Assign the fields of struct object ``obj`` from the integer ``bits``
+    whose field bits start ``top`` bits from its least significant end;
+    returns the bit position after the last field."""
+    out = gen.out
+    for f in t.fields:
+        ft = f.type
+        if isinstance(ft, ir.StructType):
+            sub = gen.tmp()
+            out.line(f"{sub} = {obj}.f_{f.name}")
+            top = _fill_struct_from_bits(gen, ft, sub, bits, top)
+            continue
+        fw = ft.bit_width()
+        top -= fw
+        val = f"({bits} >> {top}) & {(1 << fw) - 1:#x}"
+        if isinstance(ft, ir.BoolType):
+            val = f"bool({val})"
+        out.line(f"{obj}.f_{f.name} = {val}")
+    return top
+
+
 def _format_log(msg: str, values: tuple[int, ...]) -> str:
     """BMv2 replaces each ``{}`` in order with the value in decimal."""
     parts = msg.split("{}")
@@ -285,6 +313,19 @@ def _packet_in(gen: CodeGen, c: ir.ExternMethodCall) -> str | None:
             out.line(f"if {s}.nxt >= {s}.size: raise ParserError({oob})")
             out.line(f"{ext}({s}.elems[{s}.nxt], {pkt}{extra})")
             out.line(f"{s}.nxt += 1")
+        elif isinstance(h, ir.Member) and isinstance(h.base, ir.StackProp) and h.base.prop == "next":
+            # extract(hs.next.member) on a header-union stack: BMv2's union-stack
+            # extract fills the member of the union at nextIndex, makes it the
+            # union's only valid member, then advances nextIndex
+            s = gen.tmp()
+            u = gen.tmp()
+            oob = gen.err.get("StackOutOfBounds", 3)
+            out.line(f"{s} = {gen.ex(h.base.base)}")
+            out.line(f"if {s}.nxt >= {s}.size: raise ParserError({oob})")
+            out.line(f"{u} = {s}.elems[{s}.nxt]")
+            out.line(f"{ext}({u}.f_{h.name}, {pkt}{extra})")
+            out.line(f"{u}.only({u}.f_{h.name})")
+            out.line(f"{s}.nxt += 1")
         else:
             target = gen.ex(h)
             out.line(f"{ext}({target}, {pkt}{extra})")
@@ -307,6 +348,17 @@ def _packet_in(gen: CodeGen, c: ir.ExternMethodCall) -> str | None:
         val = f"int.from_bytes({pkt}.data[{pkt}.pos:{pkt}.pos + {nbytes}], 'big') >> {nbytes * 8 - w}"
         if isinstance(t, ir.BoolType):
             val = f"bool({val})"
+        if isinstance(t, ir.StructType) and not _bits_only(t):
+            from p4sim.engine.codegen import CompileError
+
+            raise CompileError(c.loc, f"lookahead<{t.name}>: only structs of bit<W>, int<W>, bool and such structs")
+        if isinstance(t, ir.StructType):
+            # p4c's ExpandLookahead: lookahead<bit<W>> of the struct's width,
+            # then each field from its slice, first field most significant
+            bits = gen.tmp()
+            out.line(f"{bits} = {val}; {r} = {gen.factory(t)}")
+            _fill_struct_from_bits(gen, t, r, bits, w)
+            return r
         out.line(f"{r} = {val}")
         return r
     if m == "advance":

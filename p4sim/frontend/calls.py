@@ -140,6 +140,10 @@ class CallLowerer:
         ret = self._ret_type(method.return_type, tvars, method.type_params, binding, e.loc, text)
         targs = tuple(binding.get(tp, TypeVar(tp)) for tp in method.type_params)
         self._check_packet_method(et.name, m.name, args, e, text)
+        if et.name == "packet_in" and m.name == "lookahead" and targs and not _lookahead_type_ok(targs[0]):
+            raise P4CompileError(
+                e.loc, f"{text}: lookahead<{targs[0]}>: the type must be bit<W>, int<W>, bool, a header, or a "
+                "struct of bit<W>, int<W>, bool and such structs")
         return ir.ExternMethodCall(ret, e.loc, target, et.name, m.name, args, targs)
 
     def _check_packet_method(self, extern: str, method: str, args: list[ir.Argument], e: A.CallExpr,
@@ -395,3 +399,13 @@ def _check_sized(v: ir.Expr) -> None:
 
 
 __all__ = ["CallLowerer"]
+
+
+def _lookahead_type_ok(t: ir.Type) -> bool:
+    """Types p4sim's lookahead reads (p4c's ExpandLookahead splits structs
+    into their fields)."""
+    if isinstance(t, ir.BitsType | ir.BoolType | ir.HeaderType):
+        return True
+    if isinstance(t, ir.StructType):
+        return all(_lookahead_type_ok(f.type) and not isinstance(f.type, ir.HeaderType) for f in t.fields)
+    return False

@@ -184,6 +184,58 @@ def test_header_union_one_member_valid() -> None:
     assert outputs(sw, 0, frame(3, b"!")) == [(2, frame(3) + b"!")]
 
 
+def test_header_union_stack_extract_next_member_advances_next_index() -> None:
+    # extract(hs.next.a) on a header_union stack fills the union at nextIndex
+    # (its only valid member) and advances nextIndex, as BMv2's union-stack
+    # extract does (p4c emits an extract of type "union_stack")
+    src = program(
+        types="header a_t { bit<8> x; } header b_t { bit<16> y; } header_union u_t { a_t a; b_t b; }",
+        headers="u_t[2] us;",
+        parser="""
+        state start {
+            pkt.extract(hdr.eth);
+            transition select(hdr.eth.type) { 1: two; default: over; }
+        }
+        state two { pkt.extract(hdr.us.next.a); pkt.extract(hdr.us.next.b); transition accept; }
+        state over { pkt.extract(hdr.us.next.a); pkt.extract(hdr.us.next.a); pkt.extract(hdr.us.next.a);
+                     transition accept; }
+        """,
+        ingress="""
+            std.egress_spec = (hdr.us[0].a.isValid() && hdr.us[1].b.isValid()) ? 9w1 : 9w2;
+            if (std.parser_error == error.StackOutOfBounds) { std.egress_spec = 3; }
+        """,
+    )
+    sw = switch(src)
+    assert outputs(sw, 0, frame(1, b"\x11\x22\x33!")) == [(1, frame(1, b"\x11\x22\x33!"))]
+    # a third extract into a 2-element stack is StackOutOfBounds; the two before stay
+    assert outputs(sw, 0, frame(2, b"\x01\x02\x03!")) == [(3, frame(2, b"\x01\x02\x03!"))]
+
+
+def test_lookahead_of_a_struct_type() -> None:
+    # p4c's ExpandLookahead (midend/expandLookahead.cpp): lookahead<S>() reads
+    # bit<W> of the struct's width and assigns each field from its slice,
+    # first field most significant; nothing is consumed
+    src = program(
+        types="struct pair_t { bit<4> hi; bit<12> lo; bool f; bit<7> r; } header p_t { bit<24> v; }",
+        headers="p_t p;",
+        meta="bit<16> lo; bit<8> flags;",
+        parser="""
+        state start {
+            pkt.extract(hdr.eth);
+            pair_t s = pkt.lookahead<pair_t>();
+            meta.lo = (bit<16>)s.lo;
+            meta.flags = s.hi ++ (s.f ? 4w1 : 4w0);
+            pkt.extract(hdr.p);
+            transition accept;
+        }
+        """,
+        ingress="std.egress_spec = 1; hdr.eth.src = (bit<48>)(meta.lo ++ meta.flags);",
+    )
+    out = outputs(switch(src), 0, frame(0x88B5, b"\xab\xcd\x80!"))
+    assert out[0][1][6:12] == bytes([0, 0, 0, 0x0B, 0xCD, 0xA1])
+    assert out[0][1][14:] == b"\xab\xcd\x80!"  # not consumed: extracted again by the next state
+
+
 def test_varbit_extract_and_emit() -> None:
     src = program(
         types="header opt_t { bit<8> len; varbit<64> data; } header tail_t { bit<8> t; }",
@@ -268,3 +320,14 @@ def test_explicit_reject_behaves_as_accept_on_bmv2() -> None:
         "", "", deparser="pkt.emit(hdr.eth); pkt.emit(hdr.err);",
     )
     assert outputs(switch(src), 0, frame(1, b"zz")) == [(1, frame(1) + b"\x00zz")]
+
+
+def test_lookahead_of_a_struct_holding_a_header_is_a_compile_error() -> None:
+    import pytest
+
+    from p4sim.errors import P4CompileError
+
+    src = program(types="struct s_t { eth_t e; }",
+                  parser="state start { s_t x = pkt.lookahead<s_t>(); pkt.extract(hdr.eth); transition accept; }")
+    with pytest.raises(P4CompileError, match=r"test.p4:\d+:\d+: error: .*lookahead<s_t>"):
+        switch(src)
