@@ -157,13 +157,15 @@ def _ovsdb_value(value: object) -> object:
     return value
 
 
-def start_ovn_controller(lab: Lab, hv: Ovs, central: OvnCentral, system_id: str, encap_ip: str) -> None:
-    """ovn-controller on a hypervisor: chassis `system_id`, VXLAN endpoint `encap_ip`, userspace datapath.
+def start_ovn_controller(lab: Lab, hv: Ovs, central: OvnCentral, system_id: str, encap_ip: str,
+                         encap_type: str = "vxlan") -> None:
+    """ovn-controller on a hypervisor: chassis `system_id`, tunnel endpoint `encap_ip`, userspace datapath.
+    `encap_type` must include vxlan, the only encapsulation ovn-controller-vtep gives a hardware VTEP.
 
     ovn-controller reaches br-int's OpenFlow socket in OVS_RUNDIR, so it gets the OVS instance's
     environment (demo/ovs.py) plus an OVN run directory of its own."""
     hv.vsctl("set", "Open_vSwitch", ".", f"external_ids:system-id={system_id}",
-             f"external_ids:ovn-remote={central.sb_remote}", "external_ids:ovn-encap-type=vxlan",
+             f"external_ids:ovn-remote={central.sb_remote}", f"external_ids:ovn-encap-type={encap_type}",
              f"external_ids:ovn-encap-ip={encap_ip}", "external_ids:ovn-bridge-datapath-type=netdev")
     directory = hv.dir / "ovn"
     directory.mkdir(parents=True, exist_ok=True)
@@ -220,9 +222,10 @@ class OvnTopology(Topology):
     HOSTS = ("central", "gw", BM1.name, "hv1", VM1.name, VM2.name, VM3.name)
 
     def __init__(self, workdir: Path, prefix: str = "", vlan: int = 0, trace: bool = False,
-                 say: Callable[[str], None] = lambda _: None) -> None:
+                 say: Callable[[str], None] = lambda _: None, encap: str = "geneve,vxlan") -> None:
         super().__init__(workdir, prefix=prefix, vlan=vlan, trace=trace, say=say)
         self.central: OvnCentral | None = None
+        self.encap = encap   # hv1's ovn-encap-type: Geneve between hypervisors, VXLAN towards the gateway
 
     def build(self) -> None:
         check_ovn_tools()
@@ -255,13 +258,13 @@ class OvnTopology(Topology):
                    "OVS route to the underlay via br-phy", timeout=15)
         hv.add_netdev_bridge("br-int")
         hv.vsctl("set", "Bridge", "br-int", "fail_mode=secure", "other_config:disable-in-band=true")
-        start_ovn_controller(self.lab, hv, self.central, "hv1", HV_TUNNEL_IP)
+        start_ovn_controller(self.lab, hv, self.central, "hv1", HV_TUNNEL_IP, self.encap)
         for vm in (VM1, VM2, VM3):
             self.lab.veth(hv1, vm.name, self.ns[vm.name], "eth0", b_mac=vm.mac)
             self.ns[vm.name].ip("addr", "add", f"{vm.ip}/{OVERLAY_PREFIX}", "dev", "eth0")
             hv.add_port("br-int", vm.name, f"external_ids:iface-id={vm.name}")
         self.say(f"{hv1.name}: ovs-vswitchd (netdev) br-phy {HV_TUNNEL_IP}, ovn-controller (chassis hv1,"
-                 f" encap vxlan {HV_TUNNEL_IP}), br-int: vm1, vm2, vm3 (iface-id = logical port)")
+                 f" encap {self.encap} {HV_TUNNEL_IP}), br-int: vm1, vm2, vm3 (iface-id = logical port)")
 
     # ------------------------------------------------------------ operate
 

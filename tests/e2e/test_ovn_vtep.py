@@ -43,10 +43,13 @@ def test_ovn_tools_installed_by_setup():
     assert not missing, f"missing {missing}: run scripts/install-deps.sh"
 
 
-@pytest.fixture(scope="module")
-def topo(tmp_path_factory: pytest.TempPathFactory):
-    """The OVN network under a unique name prefix, so it can run next to the demo or another test run."""
-    topology = OvnTopology(Path(tmp_path_factory.mktemp("ovn")), prefix=f"ovn{uuid.uuid4().hex[:5]}-")
+@pytest.fixture(scope="module", params=["vxlan", "geneve,vxlan"])
+def topo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The OVN network under a unique name prefix, so it can run next to the demo or another test run.
+    hv1 offers VXLAN only, then Geneve and VXLAN (the usual set-up: it must still pick VXLAN for the
+    gateway, whose Chassis has only a vxlan Encap)."""
+    topology = OvnTopology(Path(tmp_path_factory.mktemp("ovn")), prefix=f"ovn{uuid.uuid4().hex[:5]}-",
+                           encap=request.param)
     with topology:
         topology.configure()
         yield topology
@@ -61,6 +64,13 @@ def test_ovn_controller_vtep_registers_the_gateway_as_a_chassis(topo: OvnTopolog
     encaps = topo.central.sb_rows("Encap", f"chassis_name={SWITCH}")
     assert [e["_uuid"] for e in encaps] == as_list(chassis["encaps"])
     assert [(e["type"], e["ip"]) for e in encaps] == [("vxlan", GW_TUNNEL_IP)]   # gwctl's tunnel_ips
+    # hv1 offers its encaps; towards the gateway its ovn-controller builds a VXLAN port all the same
+    hv1 = topo.central.sb_rows("Encap", "chassis_name=hv1")
+    assert sorted(e["type"] for e in hv1) == sorted(topo.encap.split(","))
+    assert topo.hv is not None
+    wait_until(lambda: topo.hv.vsctl("--bare", "--columns=type", "find", "Interface",
+                                     f'options:remote_ip="{GW_TUNNEL_IP}"') == "vxlan",
+               "ovn-controller's VXLAN port to the gateway on hv1", timeout=30)
     # the NB vtep port is bound to the gateway's chassis, and marked up
     binding = topo.port_binding(VTEP_LSP)
     assert binding["type"] == "vtep"
