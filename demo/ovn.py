@@ -173,6 +173,7 @@ def start_ovn_controller(lab: Lab, hv: Ovs, central: OvnCentral, system_id: str,
     lab.spawn(f"ovn-controller ({hv.ns.name})", hv.ns, [
         "ovn-controller", f"unix:{hv.db_sock}", *_daemon_flags(directory, "ovn-controller", unixctl=False)],
         log=directory / "ovn-controller.out", env=env)
+
     def registered() -> bool:
         lab.check_alive()
         return bool(central.sb_rows("Chassis", f"name={system_id}"))
