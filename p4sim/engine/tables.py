@@ -12,8 +12,9 @@ match kinds so that a packet never scans every entry when it need not:
   distinct mask, so the cost is the number of distinct masks, not entries.
   With range keys, entries are grouped the same way by their non-range
   keys; inside a group, entries with one range key are found through an
-  interval index (elementary segments -> best entry, rebuilt lazily), and
-  entries with several range keys are scanned in priority order.
+  interval index (elementary segments -> best entry, rebuilt lazily);
+  with several range keys, entries are split by their ranges on all but the
+  last key and each part is indexed on the last one.
 
 Priorities follow P4Runtime (a larger number wins; ties go to the entry
 inserted first). Const entries written in P4 get priorities N..1 in source
@@ -86,9 +87,14 @@ class _RangeBucket:
     inserted), found with a sweep and a heap in O(n log n). The index is
     rebuilt lazily at the next lookup after a delete or modify, or when the
     entries inserted since the last build (checked one by one) grow past an
-    eighth of the bucket."""
+    eighth of the bucket.
 
-    __slots__ = ("entries", "rpos", "bounds", "best", "added", "dirty")
+    With several range keys, entries are split by their ranges on all but
+    the last range key (ACLs repeat few distinct source-port ranges, for
+    instance); a lookup checks each distinct prefix of ranges and asks the
+    sub-bucket, indexed on the last range key, for its best entry."""
+
+    __slots__ = ("entries", "rpos", "bounds", "best", "added", "dirty", "subs")
 
     SMALL = 8
 
@@ -99,21 +105,43 @@ class _RangeBucket:
         self.best: list[Entry | None] = []
         self.added: list[Entry] = []
         self.dirty = True
+        self.subs: dict[tuple, _RangeBucket] = {}
+
+    def _sub(self, e: Entry, create: bool) -> tuple[tuple, _RangeBucket | None]:
+        pk = tuple(e.form[p] for p in self.rpos[:-1])
+        sub = self.subs.get(pk)
+        if sub is None and create:
+            sub = self.subs[pk] = _RangeBucket(self.rpos[-1:])
+        return pk, sub
 
     def add(self, e: Entry, rebuild: bool) -> None:
+        if len(self.rpos) > 1:
+            sub = self._sub(e, True)[1]
+            assert sub is not None
+            sub.add(e, rebuild)
         if rebuild:
-            self.entries.append(e)  # sorted once by _finish_index
+            self.entries.append(e)  # sorted once by finish()
+            self.dirty = True
         else:
             bisect.insort(self.entries, e, key=_priority_order)
             if not self.dirty:
                 self.added.append(e)
-        if rebuild:
-            self.dirty = True
 
     def remove(self, e: Entry) -> None:
+        if len(self.rpos) > 1:
+            pk, sub = self._sub(e, False)
+            assert sub is not None
+            sub.remove(e)
+            if not sub.entries:
+                del self.subs[pk]
         _remove_identical(self.entries, e)
         self.dirty = True
         self.added = []
+
+    def finish(self) -> None:
+        self.entries.sort(key=_priority_order)
+        for sub in self.subs.values():
+            sub.finish()
 
     def _build(self) -> None:
         p = self.rpos[0]
@@ -137,20 +165,37 @@ class _RangeBucket:
 
     def lookup(self, key: tuple) -> Entry | None:
         rpos = self.rpos
-        if len(rpos) == 1 and len(self.entries) > self.SMALL:
-            if self.dirty or len(self.added) > max(self.SMALL, len(self.entries) >> 3):
-                self._build()
-            p = rpos[0]
-            v = key[p]
-            i = bisect.bisect_right(self.bounds, v) - 1
-            found = self.best[i] if i >= 0 else None
-            for e in self.added:
-                lo, hi = e.form[p]
-                if lo <= v <= hi and _better(e, found):
-                    found = e
+        if len(rpos) > 1:
+            if len(self.entries) <= self.SMALL:
+                return self._scan(key)
+            found = None
+            prefix = rpos[:-1]
+            for pk, sub in self.subs.items():
+                for (lo, hi), p in zip(pk, prefix, strict=True):
+                    if not lo <= key[p] <= hi:
+                        break
+                else:
+                    e = sub.lookup(key)
+                    if e is not None and _better(e, found):
+                        found = e
             return found
+        if len(self.entries) <= self.SMALL:
+            return self._scan(key)
+        if self.dirty or len(self.added) > max(self.SMALL, len(self.entries) >> 3):
+            self._build()
+        p = rpos[0]
+        v = key[p]
+        i = bisect.bisect_right(self.bounds, v) - 1
+        found = self.best[i] if i >= 0 else None
+        for e in self.added:
+            lo, hi = e.form[p]
+            if lo <= v <= hi and _better(e, found):
+                found = e
+        return found
+
+    def _scan(self, key: tuple) -> Entry | None:
         for e in self.entries:
-            for p in rpos:
+            for p in self.rpos:
                 lo, hi = e.form[p]
                 if not lo <= key[p] <= hi:
                     break
@@ -608,7 +653,7 @@ class TableState:
         self._lpm_lens = sorted(self._lpm, reverse=True)
         for d in self._rgroups.values():
             for bucket in d.values():
-                bucket.entries.sort(key=_priority_order)
+                bucket.finish()
 
     def resolve(self, ent: Entry, selector_input: Any) -> tuple[int, tuple] | None:
         """(action index, args) of a profile entry; a group's member is
