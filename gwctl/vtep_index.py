@@ -62,6 +62,8 @@ def _stable(keys: set[ModelKey]) -> list[ModelKey]:
         return sorted(keys, key=repr)
 
 
+READ_SETS_MAX = 4096
+"""Distinct read sets kept for sharing (MAC rows have a few; ports and ACLs one each)."""
 _DERIVE = {table: spec.derive for table, spec in SPEC_BY_TABLE.items()}
 
 
@@ -71,8 +73,8 @@ class VtepIndex:
         self.rows: dict[str, dict[str, RawRow]] = {t: {} for t in SPEC_BY_TABLE}
         self._dirty: set[RowId] = set()
         self._readers: dict[RowId, set[RowId]] = defaultdict(set)
-        self._reads: dict[RowId, tuple[RowId, ...]] = {}
-        self._rids: dict[RowId, RowId] = {}
+        self._reads: dict[RowId, frozenset[RowId]] = {}
+        self._read_sets: dict[frozenset[RowId], frozenset[RowId]] = {}
         self._contrib: dict[RowId, tuple[ModelKey, Any] | tuple[tuple[ModelKey, Any], ...]] = {}
         self._claims: dict[ModelKey, tuple[RowId, Any] | dict[RowId, Any]] = {}
         self._merged: dict[str, dict[Any, Any]] = defaultdict(dict)
@@ -173,10 +175,16 @@ class VtepIndex:
                 # One malformed row must not stop the others; it simply contributes nothing.
                 log.error("cannot read %s row %s: %s: %s", table, row_uuid, type(exc).__name__, exc)
                 new = {}
-            # a tuple of shared RowIds: 100,000 MAC rows each read the same switch and locator
-            rids = self._rids
-            reads = tuple([rids.setdefault(read, read) for read in reader.reads])
-            self._reads[rid] = reads
+            # one shared set per distinct set of reads: 100,000 MAC rows read one of a few (switch, locator)
+            # pairs (a tuple each was 7 MB); a cache only, so it is simply dropped when it grows
+            reads = frozenset(reader.reads)
+            shared = self._read_sets.get(reads)
+            if shared is None:
+                if len(self._read_sets) >= READ_SETS_MAX:
+                    self._read_sets.clear()
+                shared = self._read_sets[reads] = reads
+            self._reads[rid] = shared
+            reads = shared
             for read in reads:
                 readers[read].add(rid)
         old = self._contrib.pop(rid, None)
