@@ -537,13 +537,14 @@ def transmit(s: Session, now: float, jitter: float) -> tuple[Session, ControlPac
 def check_received(config: Config, got: Received) -> None:
     """The per-tunnel checks OVS makes before a packet reaches the session (PacketDiscarded with the reason).
 
-    vtep(5): bfd_config_local names the destination MAC and IP expected on
-    received packets; check_tnl_key accepts only tunnel key 0.
+    vtep(5): bfd_config_local:bfd_dst_mac is the destination MAC expected on
+    received packets; check_tnl_key accepts only tunnel key 0. The inner
+    destination IP is not checked, as OVS does not check it either: with the
+    vtep(5) defaults two HSCs send to 169.254.1.1 and expect 169.254.1.0, and
+    would otherwise never hear each other.
     """
     if got.inner_dst_mac != config.local_dst_mac:
         raise PacketDiscarded(f"inner destination MAC {got.inner_dst_mac}, expected {config.local_dst_mac}")
-    if got.inner_dst_ip != config.local_dst_ip:
-        raise PacketDiscarded(f"inner destination IP {got.inner_dst_ip}, expected {config.local_dst_ip}")
     if config.check_tnl_key and got.vni != 0:
         raise PacketDiscarded(f"tunnel key {got.vni} with check_tnl_key=true (only 0 accepted)")
 

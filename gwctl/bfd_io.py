@@ -75,6 +75,7 @@ class BfdSessions:
         """The Tunnel rows' BFD settings now; sessions start, change (poll sequence) or stop to match."""
         now = self._clock()
         before = self.statuses()
+        sessions_before = {ip: t.session for ip, t in self._tunnels.items()}
         for ip in list(self._tunnels):
             if ip not in settings:
                 del self._tunnels[ip]
@@ -98,7 +99,8 @@ class BfdSessions:
                 have.session = bfd.reconfigure(have.session, want.config, now)
         if self.statuses() != before:
             self.changed.set()
-        self._wake.set()
+        if {ip: t.session for ip, t in self._tunnels.items()} != sessions_before:
+            self._wake.set()   # a new or reconfigured session may have to send now
 
     def receive(self, frame: bytes) -> None:
         """A TUNNEL_BFD packet-in: to the session of the tunnel it came through, or dropped with the reason logged."""
@@ -149,8 +151,10 @@ class BfdSessions:
             deadlines = [bfd.next_event(t.session) for t in self._tunnels.values() if t.session is not None]
             delay = min(deadlines, default=now + 1.0) - self._clock()
             if delay > 0:
+                # asyncio.timeout, not wait_for: wait_for (3.11) swallows a cancel that meets a set event
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), min(delay, 1.0))
+                    async with asyncio.timeout(min(delay, 1.0)):
+                        await self._wake.wait()
 
     async def _transmit(self, tunnel: _Tunnel, packet: bfd.ControlPacket) -> None:
         assert tunnel.path is not None

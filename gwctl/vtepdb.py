@@ -18,6 +18,7 @@ reconnect is safe.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import logging
 import time
@@ -44,7 +45,7 @@ from gwctl.model import (
     McastMacLocal,
     UcastMacLocal,
 )
-from gwctl.tunnels import BFD_CONFIG_LOCAL, TunnelRow
+from gwctl.tunnels import BFD_CONFIG_LOCAL, TunnelRow, down_locators
 from gwctl.tunnels import plan as plan_tunnels
 from gwctl.vtep_index import Change, VtepIndex
 from gwctl.vtep_rows import SPEC_BY_TABLE, SPECS
@@ -339,7 +340,18 @@ class VtepDb:
 
     @property
     def desired(self) -> DesiredState:
-        return self.index.desired()
+        """The NVC's rows; the switch carries the remotes our Tunnel.bfd_status reports enabled and not up.
+
+        So anything computing from the database (`gwctl diff`, `status`)
+        picks the same service node as the agent, which has the sessions.
+        """
+        state = self.index.desired()
+        if state.switch is None:
+            return state
+        down = down_locators({t.remote_ip: t.bfd_status for t in self.tunnels()})
+        if down == state.switch.down_locators:
+            return state
+        return dataclasses.replace(state, switch=dataclasses.replace(state.switch, down_locators=down))
 
     @property
     def discovered(self) -> DiscoveredState:

@@ -96,7 +96,7 @@ def test_three_way_handshake_between_two_sessions_through_the_wire_format():
             if packet is not None:
                 frame = bfd.encode_frame(packet, PATH, inner_src_mac="02:00:00:00:01:00")
                 got = bfd.decode_frame(frame)
-                bfd.check_received(dataclasses.replace(ON, local_dst_ip=bfd.BFD_DEFAULT_DST_IP), got)
+                bfd.check_received(ON, got)
                 other = bfd.receive(other, got.packet, now)
             a, b = (me, other) if name == "a" else (other, me)
         now = min(bfd.next_event(a), bfd.next_event(b))
@@ -299,8 +299,9 @@ def test_received_checks_follow_bfd_config_local_and_check_tnl_key():
     bfd.check_received(ON, got)
     with pytest.raises(PacketDiscarded, match="tunnel key 5000"):
         bfd.check_received(dataclasses.replace(ON, check_tnl_key=True), got)
-    with pytest.raises(PacketDiscarded, match="inner destination IP"):
-        bfd.check_received(dataclasses.replace(ON, local_dst_ip="169.254.9.9"), got)
+    with pytest.raises(PacketDiscarded, match="inner destination MAC 00:23:20:00:00:01, expected 00:23:20:00:00:02"):
+        bfd.check_received(dataclasses.replace(ON, local_dst_mac="00:23:20:00:00:02"), got)
+    bfd.check_received(dataclasses.replace(ON, local_dst_ip="169.254.9.9"), got)   # IP not checked, as in OVS
 
 
 # ---------------------------------------------------------------- configuration and status

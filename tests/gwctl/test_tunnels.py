@@ -108,3 +108,12 @@ def test_bfd_status_is_written_per_remote_and_cleared(vtep_server: VtepServer, d
     assert vtep_server.vtep_ctl("get", "Tunnel", uid, "bfd_status:state") == "up"
     db.write_bfd_status({})
     assert vtep_server.vtep_ctl("get", "Tunnel", uid, "bfd_status") == "{}"
+
+
+def test_desired_state_carries_the_down_locators_of_bfd_status(vtep_server: VtepServer, db: VtepDb):
+    """`gwctl diff` and `status` compute from the database: they must see the service node the agent picked."""
+    db.write_tunnels([HV1, HV2])
+    db.write_bfd_status({HV1: {"enabled": "true", "state": "down"}, HV2: {"enabled": "true", "state": "up"}})
+    assert db.desired.switch is not None and db.desired.switch.down_locators == {HV1}
+    db.write_bfd_status({HV1: {"enabled": "true", "state": "up"}})
+    assert db.desired.switch.down_locators == frozenset()
