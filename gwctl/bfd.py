@@ -563,6 +563,11 @@ def status(s: Session | None, config: Config, problem: str = "") -> dict[str, st
         return {}
     out = {"enabled": "true", "state": s.state.text, "forwarding": "true" if s.forwarding else "false",
            "diagnostic": s.diag.text, "remote_state": s.remote_state.text, "remote_diagnostic": s.remote_diag.text}
-    if s.flaps:
-        out["info"] = f"flap_count={s.flaps}"
+    notes = [f"flap_count={s.flaps}"] if s.flaps else []
+    ignored = [k for k, on in (("decay_min_rx", config.decay_min_rx_ms), ("forwarding_if_rx", config.forwarding_if_rx))
+               if on]
+    if ignored:
+        notes.append(f"not supported, ignored: {', '.join(ignored)}")
+    if notes:
+        out["info"] = "; ".join(notes)
     return out

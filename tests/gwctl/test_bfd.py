@@ -334,6 +334,9 @@ def test_status_keys_are_those_of_vtep5():
         "enabled": "true", "state": "up", "forwarding": "true", "diagnostic": "No Diagnostic",
         "remote_state": "up", "remote_diagnostic": "No Diagnostic", "info": "flap_count=1"}
     assert bfd.status(None, ON, "no underlay route") == {"enabled": "false", "info": "no underlay route"}
+    asked = dataclasses.replace(ON, decay_min_rx_ms=2000, forwarding_if_rx=True)
+    assert bfd.status(up_session(), asked)["info"] == (
+        "flap_count=1; not supported, ignored: decay_min_rx, forwarding_if_rx")
 
 
 def test_new_session_needs_a_nonzero_discriminator():
