@@ -24,6 +24,7 @@ Three decisions shape this module:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # --------------------------------------------------------------------- source
@@ -142,6 +143,9 @@ class MatchKindType(Type):
         return "match_kind"
 
 
+_TRANSLATION = re.compile(r'^\s*("(?:[^"\\]|\\.)*")\s*,\s*(?:(string)|bit\s*<\s*(\d+)\s*>|(\d+))\s*$')
+
+
 @dataclass(eq=False, slots=True)
 class NewTypeDecl:
     """``type U T``: a new named type. ``underlying`` is U as written (a base
@@ -153,6 +157,22 @@ class NewTypeDecl:
     underlying: Type
     annotations: tuple[Annotation, ...] = ()
     loc: SourceLoc = NOWHERE
+
+    def translation(self) -> tuple[str, int | None] | None:
+        """(uri, W) for ``@p4runtime_translation(uri, W)`` or ``(uri, bit<W>)``,
+        (uri, None) for ``(uri, string)``, None without the annotation
+        (p4c p4parser.ypp, p4rtControllerType). ValueError for other forms."""
+        a = find_annotation(self.annotations, "p4runtime_translation")
+        if a is None:
+            return None
+        m = _TRANSLATION.match(a.body or "")
+        if m is None:
+            raise ValueError(
+                f"@p4runtime_translation({a.body}): expected a string URI and `string`, bit<W> or an integer")
+        uri = m.group(1)[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        if m.group(2):
+            return uri, None
+        return uri, int(m.group(3) or m.group(4))
 
     def base(self) -> Type:
         """U with every new type on the way unwrapped (p4c walks the chain)."""

@@ -101,6 +101,10 @@ class ProgramLowerer:
         be bit<N>, int<N>, bool or another ``type``; values of T carry the
         declaration for P4Info and otherwise behave as U."""
         decl = ir.NewTypeDecl(d.name, underlying, ir_annotations(d.annotations), d.loc)
+        try:
+            decl.translation()  # p4c's parser checks the annotation's form at the declaration
+        except ValueError as e:
+            raise P4CompileError(d.loc, str(e)) from None
         if isinstance(underlying, ir.BitsType):
             return ir.NewBitsType(underlying.width, underlying.signed, decl)
         if isinstance(underlying, ir.BoolType):

@@ -8,9 +8,6 @@ structs stay out of it.
 
 from __future__ import annotations
 
-import ast
-import re
-
 from finsy.proto.p4.config.v1 import p4types_pb2
 
 from p4sim import ir
@@ -18,25 +15,13 @@ from p4sim.errors import P4CompileError
 
 from .annotations import exported
 
-# @p4runtime_translation("uri", T): T is `string`, `bit<W>` or a bare integer W
-# (p4c frontends/parsers/p4/p4parser.ypp, p4rtControllerType).
-_TRANSLATION = re.compile(r'^\s*("(?:[^"\\]|\\.)*")\s*,\s*(?:(string)|bit\s*<\s*(\d+)\s*>|(\d+))\s*$')
-
 
 def translation(nt: ir.NewTypeDecl) -> tuple[str, int | None] | None:
-    """(uri, W) for ``@p4runtime_translation(uri, W)`` / ``(uri, bit<W>)``,
-    (uri, None) for ``(uri, string)``, None without the annotation."""
-    a = ir.find_annotation(nt.annotations, "p4runtime_translation")
-    if a is None:
-        return None
-    m = _TRANSLATION.match(a.body or "")
-    if m is None:
-        raise P4CompileError(
-            nt.loc, f"@p4runtime_translation({a.body}): expected a string URI and `string`, bit<W> or an integer")
-    uri = ast.literal_eval(m.group(1))
-    if m.group(2):
-        return uri, None
-    return uri, int(m.group(3) or m.group(4))
+    """(uri, W), (uri, None) for a string translation, or None."""
+    try:
+        return nt.translation()
+    except ValueError as e:
+        raise P4CompileError(nt.loc, str(e)) from None
 
 
 def p4info_width(t: ir.Type) -> int:

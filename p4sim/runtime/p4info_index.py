@@ -188,8 +188,21 @@ def _fields(match_fields) -> list[FieldInfo]:
     return out
 
 
-def _bitstring_width(spec: p4i.P4DataTypeSpec, what: str) -> int:
-    if spec.WhichOneof("type_spec") != "bitstring":
+def _bitstring_width(spec: p4i.P4DataTypeSpec, what: str, type_info: p4i.P4TypeInfo | None = None) -> int:
+    which = spec.WhichOneof("type_spec")
+    if which == "new_type" and type_info is not None:
+        # a `type` (p4c: struct members and register cells of type T are new_type {name})
+        nt = type_info.new_types.get(spec.new_type.name)
+        if nt is None:
+            raise InvalidArgument(f"{what}: type {spec.new_type.name!r} not in P4Info type_info.new_types")
+        if nt.HasField("translated_type"):
+            if nt.translated_type.HasField("sdn_string"):
+                raise InvalidArgument(f"{what}: string-translated type {spec.new_type.name!r} is not supported")
+            return nt.translated_type.sdn_bitwidth
+        return _bitstring_width(nt.original_type, what, type_info)
+    if which == "bool":
+        return 1
+    if which != "bitstring":
         raise InvalidArgument(f"{what}: only bitstring types are supported")
     bs = spec.bitstring
     which = bs.WhichOneof("type_spec")
@@ -208,12 +221,12 @@ def _digest(d: p4i.Digest, type_info: p4i.P4TypeInfo) -> DigestInfo:
         st = type_info.structs.get(spec.struct.name)
         if st is None:
             raise InvalidArgument(f"digest {name!r}: struct {spec.struct.name!r} not in P4Info type_info")
-        widths = [_bitstring_width(m.type_spec, f"digest {name!r} member {m.name!r}") for m in st.members]
+        widths = [_bitstring_width(m.type_spec, f"digest {name!r} member {m.name!r}", type_info) for m in st.members]
         return DigestInfo(d.preamble.id, name, widths, "struct")
     if which == "tuple":
-        widths = [_bitstring_width(m, f"digest {name!r}") for m in spec.tuple.members]
+        widths = [_bitstring_width(m, f"digest {name!r}", type_info) for m in spec.tuple.members]
         return DigestInfo(d.preamble.id, name, widths, "tuple")
-    return DigestInfo(d.preamble.id, name, [_bitstring_width(spec, f"digest {name!r}")], "bitstring")
+    return DigestInfo(d.preamble.id, name, [_bitstring_width(spec, f"digest {name!r}", type_info)], "bitstring")
 
 
 def build(p4info: p4i.P4Info) -> P4InfoIndex:
@@ -288,7 +301,7 @@ def build(p4info: p4i.P4Info) -> P4InfoIndex:
         )
     for r in p4info.registers:
         claim(r.preamble, "register")
-        width = _bitstring_width(r.type_spec, f"register {r.preamble.name!r}")
+        width = _bitstring_width(r.type_spec, f"register {r.preamble.name!r}", p4info.type_info)
         idx.registers[r.preamble.id] = ExternInfo(r.preamble.id, r.preamble.name, size=r.size, width=width)
     for d in p4info.digests:
         claim(d.preamble, "digest")

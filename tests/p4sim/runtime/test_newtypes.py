@@ -65,3 +65,16 @@ def test_string_translated_field_refuses_every_value(nt):
     with pytest.raises(grpc.RpcError) as exc:
         nt.client.write(ins(p4r.Entity(table_entry=te)))
     assert per_update_codes(exc.value) == [grpc.StatusCode.INVALID_ARGUMENT]
+
+
+def test_digest_with_type_members_loads_and_reports_values(nt):
+    # p4c writes digest struct members and register cells of a `type` as
+    # new_type {name}; the server takes their width from type_info.new_types
+    e = p4r.Entity()
+    e.digest_entry.digest_id = nt.info.id("digests", "learn_t")
+    e.digest_entry.config.max_list_size = 1
+    e.digest_entry.config.ack_timeout_ns = 10**10
+    nt.client.write(ins(e))
+    nt.dataplane.process(1, _frame(MAC, 0x88B5, 0))
+    dl = nt.stream.get("digest").digest
+    assert [int.from_bytes(m.bitstring, "big") for m in dl.data[0].struct.members] == [MAC, 0x88B5]

@@ -16,6 +16,7 @@ header eth_t { Mac_t dst; bit<48> src; Tag_t type; }
 header name_t { Name_t n; }
 struct headers_t { eth_t eth; name_t name; }
 struct meta_t { }
+struct learn_t { Mac_t mac; Tag_t tag; }
 
 parser P(packet_in pkt, out headers_t hdr, inout meta_t meta, inout standard_metadata_t std) {
     state start { pkt.extract(hdr.eth); pkt.extract(hdr.name); transition accept; }
@@ -26,7 +27,10 @@ control I(inout headers_t hdr, inout meta_t meta, inout standard_metadata_t std)
     action drop() { mark_to_drop(std); }
     table by_mac { key = { hdr.eth.dst: exact; hdr.eth.type: exact; } actions = { fwd; drop; } default_action = drop(); }
     table by_name { key = { hdr.name.n: exact; } actions = { fwd; drop; } default_action = drop(); }
+    register<Tag_t>(4) last_tag;
     apply {
+        last_tag.write(0, hdr.eth.type);
+        digest<learn_t>(1, { hdr.eth.dst, hdr.eth.type });
         by_mac.apply();
         if (std.egress_spec == 511) { by_name.apply(); }
     }
