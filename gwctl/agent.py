@@ -441,7 +441,7 @@ class Agent:
         self._down = down
         out = [ModelChange(c.key, dataclasses.replace(c.new, down_locators=down))
                if c.key[0] == "switch" and c.new is not None else c for c in changes]
-        switch = db.desired.switch
+        switch = engine.checked.switch   # not db.desired: rebuilt after every MAC change, 100,000s of rows
         if moved and switch is not None and not any(c.key[0] == "switch" for c in out):
             log.info("agent: BFD down locators now %s", sorted(down) or "none")
             out.append(ModelChange(("switch", switch.name), dataclasses.replace(switch, down_locators=down)))

@@ -215,6 +215,21 @@ def test_bfd_comes_up_with_ovs_and_a_failed_service_node_is_replaced(net: Net):
     assert net.vxlan_frames("hv1", 1.0) == []
 
 
+def test_a_restarted_agent_keeps_the_tunnel_rows_and_brings_bfd_back(net: Net):
+    hv1_ip, hv2_ip = HV["hv1"][0], HV["hv2"][0]
+    assert net.gateway is not None
+    rows = {ip: net.tunnel(ip) for ip in (hv1_ip, hv2_ip)}
+    net.gateway.stop_agent()
+    net.gateway.start_agent()
+    # a new session (new discriminator): OVS sees its peer restart and both come up again
+    wait_until(lambda: {"state": "up", "remote_state": "up"}.items() <= net.our_status(hv2_ip).items(),
+               "gwctl's new session to hv2 up", timeout=60)
+    wait_until(lambda: net.ovs_status("hv2").get("state") == "up", "hv2's OVS session up again", timeout=30)
+    assert {ip: net.tunnel(ip) for ip in (hv1_ip, hv2_ip)} == rows   # same rows, not recreated
+    assert net.our_status(hv1_ip)["state"] == "down"                  # hv1 is still gone
+    wait_until(lambda: len(net.vxlan_frames("hv2", 1.0)) == 1, "BUM still to hv2", timeout=30)
+
+
 def test_teardown_leaves_nothing(net: Net):
     names = [ns.name for ns in net.ns.values()]
     pids = net.lab.pids()
