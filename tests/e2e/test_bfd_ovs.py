@@ -213,6 +213,9 @@ def test_bfd_comes_up_with_ovs_and_a_failed_service_node_is_replaced(net: Net):
     # BUM moves to hv2, the live service node
     wait_until(lambda: len(net.vxlan_frames("hv2", 1.0)) == 1, "bm1's broadcast replicated to hv2", timeout=30)
     assert net.vxlan_frames("hv1", 1.0) == []
+    # `gwctl diff` computes from the database (Tunnel.bfd_status included): it agrees with the agent
+    assert net.gateway is not None
+    wait_until(net.gateway.in_sync, "gwctl diff reporting the switch in sync", timeout=30)
 
 
 def test_a_restarted_agent_keeps_the_tunnel_rows_and_brings_bfd_back(net: Net):

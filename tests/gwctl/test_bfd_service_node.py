@@ -60,3 +60,16 @@ def test_the_incremental_engine_follows_a_liveness_change_as_translate_does():
     changed = [inc.wanted(ident) for ident in touched]
     assert changed and {e.kind for e in changed if e is not None} <= {Kind.MCAST_GROUP, Kind.TABLE}
     assert service_node_replicas(inc.entries(), inc.ids) == {ids.tunnel[HV2]}
+
+
+def test_any_sequence_of_liveness_changes_keeps_the_engine_equal_to_translate():
+    s = state()
+    inc = Incremental(INV)
+    inc.load(s)
+    ids = inc.ids
+    for down in ({HV1}, {HV1, HV2}, {HV2}, set(), {HV2}, {HV1}, set()):
+        live = with_liveness(s, frozenset(down), INV)
+        inc.update([ModelChange(("switch", "gw1"), live.switch)])
+        expected = translate(validate(s, p4.CAPABILITIES).state, [], INV, ids, down_locators=frozenset(down))
+        assert inc.entries() == expected.entries, down
+        assert inc.ids == ids   # liveness never reallocates ids
