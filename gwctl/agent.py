@@ -247,8 +247,14 @@ class Agent:
             log.info("agent: target holds %d entries, %d learned MACs known", len(realized),
                      len(self.state.learned))
             async def send(frame: bytes, port: int) -> None:
-                if target.is_primary:   # a backup must not talk for the switch
+                if not target.is_primary:   # a backup must not talk for the switch
+                    return
+                try:
                     await target.send_packet(frame, p4.packet_out_metadata(port))
+                except P4RuntimeUnavailable:
+                    raise   # the connection is gone: reconnect
+                except P4RuntimeError as exc:   # one refused packet-out: BFD tolerates a lost packet
+                    log.warning("agent: BFD packet-out on port %d refused: %s", port, exc)
 
             self.bfd = BfdSessions(cfg.inventory, send)
             tasks = {asyncio.create_task(self._digests(target)), asyncio.create_task(self._loop(target)),

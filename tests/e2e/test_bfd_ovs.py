@@ -207,8 +207,9 @@ def test_bfd_comes_up_with_ovs_and_a_failed_service_node_is_replaced(net: Net):
     print(f"gwctl Tunnel.bfd_status (hv1) {took:.2f}s after ovs-vswitchd stopped:", down)
     assert down["diagnostic"] == "Control Detection Time Expired"
     assert down["forwarding"] == "false"
-    # detection time = 3 x max(our min_rx 300 ms, OVS's min_tx 100 ms) = 0.9 s, plus the database write
-    assert took < 0.9 + 1.0, took
+    # detection time = 3 x max(our min_rx 300 ms, OVS's min_tx 100 ms) = 0.9 s from the last packet, plus the
+    # agent loop (0.2 s) and database round trips; well under the 3 s of un-negotiated 1 s intervals
+    assert took < 2.5, took
     assert net.our_status(hv2_ip)["state"] == "up" and net.ovs_status("hv2")["state"] == "up"
     # BUM moves to hv2, the live service node
     wait_until(lambda: len(net.vxlan_frames("hv2", 1.0)) == 1, "bm1's broadcast replicated to hv2", timeout=30)
