@@ -519,13 +519,18 @@ def transmit(s: Session, now: float, jitter: float) -> tuple[Session, ControlPac
 
     `jitter` in [0, 1) is the random part of RFC 5880 6.8.7: the interval is
     75..100% of tx_interval (75..90% with a detect multiplier of 1). No
-    periodic packets while the peer's RequiredMinRx is 0 (6.8.7), but a
-    Final is always answered.
+    periodic packets while the peer's RequiredMinRx is 0 (6.8.7) or while
+    it runs Demand mode with both sides Up (6.8.6), but a Final is always
+    answered and a Poll Sequence still runs.
     """
     if now < s.next_tx or s.state == State.ADMIN_DOWN and not s.final_pending:
         return s, None
     if s.remote_min_rx == 0 and not s.final_pending:
         return dataclasses.replace(s, next_tx=now + s.tx_used / 1e6), None
+    if (s.remote_demand and s.state == State.UP and s.remote_state == State.UP and not s.final_pending
+            and not s.polling):
+        # 6.8.6/6.8.7: the peer runs Demand mode: no periodic packets (a Poll or a Final still go)
+        return dataclasses.replace(s, next_tx=now + s.tx_interval), None
     flags = FLAG_FINAL if s.final_pending else (FLAG_POLL if s.polling else 0)
     packet = ControlPacket(s.state, s.diag, s.config.detect_mult, s.local_disc, s.remote_disc, s.tx_adv, s.rx_adv,
                            0, flags)

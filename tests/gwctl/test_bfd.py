@@ -209,9 +209,14 @@ def test_cpath_down_is_signalled_and_a_peer_signalling_it_is_not_forwarding():
     assert bfd.status(s, ON)["forwarding"] == "false"
 
 
-def test_demand_bit_is_recorded():
-    s = bfd.receive(up_session(), peer(State.UP, your=1234, flags=FLAG_DEMAND), 1.0)
-    assert s.remote_demand
+def test_a_peer_in_demand_mode_gets_no_periodic_packets_but_finals():
+    s = bfd.receive(up_session(), peer(State.UP, your=1234, flags=FLAG_DEMAND | FLAG_FINAL), 1.0)
+    assert s.remote_demand and not s.polling
+    quiet, packet = bfd.transmit(dataclasses.replace(s, next_tx=0.0), 1.0, 0.5)
+    assert packet is None
+    s = bfd.receive(quiet, peer(State.UP, your=1234, flags=FLAG_DEMAND | FLAG_POLL), 2.0)
+    _, packet = bfd.transmit(s, 2.0, 0.5)
+    assert packet is not None and packet.final
 
 
 # ---------------------------------------------------------------- codec
