@@ -87,16 +87,19 @@ class _RangeBucket:
     inserted), found with a sweep and a heap in O(n log n). The index is
     rebuilt lazily at the next lookup after a delete or modify, or when the
     entries inserted since the last build (checked one by one) grow past an
-    eighth of the bucket.
+    eighth of the bucket; until then the first few lookups scan the entries
+    in priority order, so writes interleaved with lookups cost no more than
+    a scan.
 
     With several range keys, entries are split by their ranges on all but
     the last range key (ACLs repeat few distinct source-port ranges, for
     instance); a lookup checks each distinct prefix of ranges and asks the
     sub-bucket, indexed on the last range key, for its best entry."""
 
-    __slots__ = ("entries", "rpos", "bounds", "best", "added", "dirty", "subs")
+    __slots__ = ("entries", "rpos", "bounds", "best", "added", "dirty", "subs", "scans")
 
     SMALL = 8
+    SCANS_BEFORE_BUILD = 4  # a build costs about as much as a few scans
 
     def __init__(self, rpos: tuple[int, ...]):
         self.entries: list[Entry] = []
@@ -106,6 +109,7 @@ class _RangeBucket:
         self.added: list[Entry] = []
         self.dirty = True
         self.subs: dict[tuple, _RangeBucket] = {}
+        self.scans = 0
 
     def _sub(self, e: Entry, create: bool) -> tuple[tuple, _RangeBucket | None]:
         pk = tuple(e.form[p] for p in self.rpos[:-1])
@@ -137,6 +141,7 @@ class _RangeBucket:
         _remove_identical(self.entries, e)
         self.dirty = True
         self.added = []
+        self.scans = 0  # build only after several lookups in a row without writes
 
     def finish(self) -> None:
         self.entries.sort(key=_priority_order)
@@ -162,6 +167,7 @@ class _RangeBucket:
         self.best = best
         self.added = []
         self.dirty = False
+        self.scans = 0
 
     def lookup(self, key: tuple) -> Entry | None:
         rpos = self.rpos
@@ -182,6 +188,12 @@ class _RangeBucket:
         if len(self.entries) <= self.SMALL:
             return self._scan(key)
         if self.dirty or len(self.added) > max(self.SMALL, len(self.entries) >> 3):
+            # after a delete, modify or many inserts: scan a few times before
+            # rebuilding, so that writes interleaved with lookups never cost
+            # more than the plain scan
+            if self.scans < self.SCANS_BEFORE_BUILD:
+                self.scans += 1
+                return self._scan(key)
             self._build()
         p = rpos[0]
         v = key[p]
