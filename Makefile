@@ -17,7 +17,7 @@ deps-py:
 	$(PYTHON) -m pip install -q -e '.[test]'
 
 demo: setup
-	./scripts/demo.sh
+	./scripts/demo.sh $(DEMO_ARGS)
 
 test: setup
 	$(PYTHON) -m ruff check .
