@@ -68,6 +68,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 BULK_UPDATES = 1000
 """A sync writing more updates than this built enough long-lived objects to move them out of GC's reach."""
+RX_READ_INTERVAL = 0.5
+"""Seconds between reads of the per-tunnel rx counter while a BFD session uses data traffic."""
 RETRY_DELAY = 2.0
 """Seconds before retrying writes that failed (P4Runtime refusals, database away)."""
 
@@ -188,6 +190,7 @@ class Agent:
         self.bfd: BfdSessions | None = None
         """BFD sessions of the Tunnel rows (gwctl.bfd_io); one set per P4Runtime connection."""
         self._down: frozenset[str] = frozenset()
+        self._next_rx_read = 0.0
         """Remote VTEPs whose BFD session is enabled and not up, as the translation last saw them."""
 
     async def _db_call(self, fn: Callable[..., T], *args: Any) -> T:
@@ -349,7 +352,7 @@ class Agent:
                 await self._stats(target)
                 next_stats = time.monotonic() + cfg.stats_interval
             changes = await self._db_call(db.poll, cfg.poll_interval)
-            changes = await self._tunnels_and_bfd(changes)
+            changes = await self._tunnels_and_bfd(target, changes)
             learned = set(self.state.learned)
             while not self._learn_queue.empty():
                 mac = self._learn_queue.get_nowait()
@@ -424,7 +427,7 @@ class Agent:
         await self._write_once("ucast_local", ucast_local, db.write_ucast_local)
         await self._write_once("mcast_local", mcast_local, db.write_mcast_local)
 
-    async def _tunnels_and_bfd(self, changes: list[Any]) -> list[Any]:
+    async def _tunnels_and_bfd(self, target: P4RuntimeTarget, changes: list[Any]) -> list[Any]:
         """Tunnel rows for the remotes in use, BFD sessions from their settings, bfd_status back, liveness in.
 
         Liveness reaches the translation as a switch change carrying
@@ -440,6 +443,17 @@ class Agent:
         local_ip = min(inv.tunnel_ips, default=None, key=lambda ip: tuple(int(x) for x in ip.split(".")))
         rows = await self._db_call(db.tunnels)
         sessions.configure(tunnels.bfd_settings(rows, local_ip), tunnel_ids)
+        counters = sessions.data_counters()
+        if counters and time.monotonic() >= self._next_rx_read:
+            # forwarding_if_rx / decay_min_rx need to know whether data arrives from the remote
+            self._next_rx_read = time.monotonic() + RX_READ_INTERVAL
+            try:
+                cells = await target.read_counter(p4.REMOTE_VTEP_RX_COUNTER, sorted(counters))
+                sessions.account({ip: cells.get(tid, (0, 0))[0] for tid, ip in counters.items()})
+            except P4RuntimeUnavailable:
+                raise
+            except P4RuntimeError as exc:
+                log.error("agent: remote VTEP counters not read: %s", exc)
         sessions.changed.clear()
         await self._write_once("bfd_status", sessions.statuses(), db.write_bfd_status)
         down = sessions.down_locators()

@@ -392,11 +392,21 @@ class Session:
     """When the session goes down for silence; None until a packet has been received."""
     last_rx: float | None = None
     flaps: int = 0
+    # data traffic (bfd_params forwarding_if_rx, decay_min_rx), fed by `account`
+    data_forwarding: bool = False
+    """forwarding_if_rx: data arrived within the last detection interval (at least 2 s) and BFD packets
+    within 100 x min_rx."""
+    data_until: float | None = None
+    bfd_until: float | None = None
+    decayed: bool = False
+    """decay_min_rx in force: no data traffic in the last decay interval."""
+    decay_at: float | None = None
+    decay_data: int = 0
 
     @property
     def forwarding(self) -> bool:
-        """OVS's rule: Up, and the peer signals no path problem."""
-        return self.state == State.UP and self.remote_diag not in (
+        """OVS's rule: Up (or, with forwarding_if_rx, data arriving), and the peer signals no path problem."""
+        return (self.state == State.UP or self.data_forwarding) and self.remote_diag not in (
             Diag.PATH_DOWN, Diag.CPATH_DOWN, Diag.RCPATH_DOWN)
 
     @property
@@ -414,6 +424,15 @@ def _wanted_tx(config: Config, state: State) -> int:
     return config.min_tx_ms * 1000 if state == State.UP else max(config.min_tx_ms * 1000, SLOW_TX_US)
 
 
+def _wanted_rx(config: Config, decayed: bool) -> int:
+    return (config.decay_min_rx_ms if decayed and config.decay_min_rx_ms else config.min_rx_ms) * 1000
+
+
+def _decay_interval(config: Config) -> float:
+    """How often decay_min_rx looks at the data traffic: the decay interval, at least 2 s (as OVS)."""
+    return max(config.decay_min_rx_ms, 2000) / 1000
+
+
 def _local_diag(config: Config, diag: Diag) -> Diag:
     """cpath_down is signalled in our diagnostic while nothing more important is (as OVS does)."""
     if config.cpath_down and diag in (Diag.NONE, Diag.CPATH_DOWN):
@@ -429,12 +448,12 @@ def new_session(config: Config, local_disc: int, now: float) -> Session:
         raise ValueError(f"local discriminator {local_disc} must be a nonzero 32-bit value")
     tx, rx = _wanted_tx(config, State.DOWN), config.min_rx_ms * 1000
     return Session(config, local_disc, diag=_local_diag(config, Diag.NONE), tx_used=tx, rx_used=rx, tx_adv=tx,
-                   rx_adv=rx, next_tx=now)
+                   rx_adv=rx, next_tx=now, decay_at=now + _decay_interval(config) if config.decay_min_rx_ms else None)
 
 
 def _retime(s: Session) -> Session:
     """Intervals after a change of config or state: immediate unless Up, then through a Poll Sequence."""
-    tx, rx = _wanted_tx(s.config, s.state), s.config.min_rx_ms * 1000
+    tx, rx = _wanted_tx(s.config, s.state), _wanted_rx(s.config, s.decayed)
     if (tx, rx) == (s.tx_adv, s.rx_adv):
         return s
     if s.state != State.UP:
@@ -458,6 +477,12 @@ def reconfigure(s: Session, config: Config, now: float) -> Session:
     if config == s.config:
         return s
     changed = dataclasses.replace(s, config=config, diag=_local_diag(config, s.diag))
+    if (config.min_rx_ms, config.decay_min_rx_ms) != (s.config.min_rx_ms, s.config.decay_min_rx_ms):
+        # vtep(5): decay is reset whenever decay_min_rx or min_rx changes
+        changed = dataclasses.replace(changed, decayed=False, decay_data=0, decay_at=(
+            now + _decay_interval(config) if config.decay_min_rx_ms else None))
+    if not config.forwarding_if_rx:
+        changed = dataclasses.replace(changed, data_forwarding=False, data_until=None)
     changed = _retime(changed)
     if changed.polling and not s.polling:
         changed = dataclasses.replace(changed, next_tx=min(changed.next_tx, now))
@@ -476,7 +501,8 @@ def receive(s: Session, p: ControlPacket, now: float) -> Session:
         raise PacketDiscarded(f"your discriminator 0 in state {p.state.text}")
     s = dataclasses.replace(s, remote_disc=p.my_disc, remote_state=p.state, remote_diag=p.diag,
                             remote_demand=bool(p.flags & FLAG_DEMAND), remote_min_rx=p.required_min_rx,
-                            remote_min_tx=p.desired_min_tx, remote_detect_mult=p.detect_mult, last_rx=now)
+                            remote_min_tx=p.desired_min_tx, remote_detect_mult=p.detect_mult, last_rx=now,
+                            bfd_until=now + 100 * s.config.min_rx_ms / 1000)
     if p.final and s.polling:
         s = dataclasses.replace(s, polling=False, tx_used=s.tx_adv, rx_used=s.rx_adv)
     s = dataclasses.replace(s, detect_at=now + s.detection_time)
@@ -502,8 +528,42 @@ def receive(s: Session, p: ControlPacket, now: float) -> Session:
     return s
 
 
+def account(s: Session, data_packets: int, now: float) -> Session:
+    """Data packets (not BFD) received from the peer since the last call: feeds forwarding_if_rx and decay_min_rx.
+
+    OVS reads its tunnel port's rx counter for the same purpose; the agent
+    reads the switch's remote_vtep_rx counter and takes out the BFD packets.
+    """
+    if data_packets < 0:
+        raise ValueError(f"data packet count {data_packets} < 0")
+    s = dataclasses.replace(s, decay_data=s.decay_data + data_packets)
+    if data_packets and s.config.forwarding_if_rx:
+        # OVS: data keeps the tunnel forwarding for max(detection interval, 2 s), if BFD is heard at all
+        window = max(s.rx_used / 1e6 * s.config.detect_mult, 2.0)
+        s = dataclasses.replace(s, data_until=now + window,
+                                data_forwarding=s.bfd_until is not None and now < s.bfd_until)
+    return s
+
+
+def _timers(s: Session, now: float) -> Session:
+    """The data-traffic timers: forwarding_if_rx's window, decay_min_rx's periodic look at the traffic."""
+    if s.data_forwarding and (s.data_until is None or now >= s.data_until
+                              or s.bfd_until is None or now >= s.bfd_until):
+        s = dataclasses.replace(s, data_forwarding=False)
+    if s.decay_at is not None and now >= s.decay_at:
+        # OVS allows a couple of packets of slack (counter reads and punts are not simultaneous)
+        s = dataclasses.replace(s, decayed=s.decay_data <= 2, decay_data=0,
+                                decay_at=now + _decay_interval(s.config))
+        s = _retime(s)
+    return s
+
+
 def expire(s: Session, now: float) -> Session:
-    """RFC 5880 6.8.4: silence for a Detection Time takes an Init or Up session Down (diag 1)."""
+    """RFC 5880 6.8.4: silence for a Detection Time takes an Init or Up session Down (diag 1).
+
+    Also runs the data-traffic timers (forwarding_if_rx window, decay_min_rx).
+    """
+    s = _timers(s, now)
     if s.detect_at is None or now < s.detect_at:
         return s
     if s.state in (State.INIT, State.UP):
@@ -556,7 +616,9 @@ def check_received(config: Config, got: Received) -> None:
 
 def next_event(s: Session) -> float:
     """When `transmit` or `expire` next has something to do (the I/O side sleeps until then)."""
-    return s.next_tx if s.detect_at is None else min(s.next_tx, s.detect_at)
+    times = [s.next_tx, s.detect_at, s.decay_at, s.data_until if s.data_forwarding else None,
+             s.bfd_until if s.data_forwarding else None]
+    return min(t for t in times if t is not None)
 
 
 def status(s: Session | None, config: Config, problem: str = "") -> dict[str, str]:
@@ -568,11 +630,6 @@ def status(s: Session | None, config: Config, problem: str = "") -> dict[str, st
         return {}
     out = {"enabled": "true", "state": s.state.text, "forwarding": "true" if s.forwarding else "false",
            "diagnostic": s.diag.text, "remote_state": s.remote_state.text, "remote_diagnostic": s.remote_diag.text}
-    notes = [f"flap_count={s.flaps}"] if s.flaps else []
-    ignored = [k for k, on in (("decay_min_rx", config.decay_min_rx_ms), ("forwarding_if_rx", config.forwarding_if_rx))
-               if on]
-    if ignored:
-        notes.append(f"not supported, ignored: {', '.join(ignored)}")
-    if notes:
-        out["info"] = "; ".join(notes)
+    if s.flaps:
+        out["info"] = f"flap_count={s.flaps}"
     return out

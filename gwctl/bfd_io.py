@@ -51,6 +51,11 @@ class _Tunnel:
     session: bfd.Session | None
     udp_src_port: int
     problem: str = ""
+    tunnel_id: int | None = None
+    bfd_frames: int = 0
+    """TUNNEL_BFD frames received from this remote (the switch's rx counter counts them too)."""
+    counted: tuple[int, int] | None = None
+    """(rx counter, bfd_frames) at the last `account`."""
 
 
 class BfdSessions:
@@ -88,7 +93,7 @@ class BfdSessions:
             have = self._tunnels.get(ip)
             if have is None:
                 have = self._tunnels[ip] = _Tunnel(want, path, None, self._rng.randrange(49152, 65536))
-            have.settings, have.path, have.problem = want, path, problem
+            have.settings, have.path, have.problem, have.tunnel_id = want, path, problem, tid
             if problem or not want.config.enable:
                 have.session = None
             elif have.session is None:
@@ -108,6 +113,8 @@ class BfdSessions:
         try:
             got = bfd.decode_frame(frame)
             tunnel = self._tunnels.get(got.src_ip)
+            if tunnel is not None:
+                tunnel.bfd_frames += 1
             if tunnel is None or tunnel.session is None:
                 raise bfd.PacketDiscarded(f"no BFD session for tunnel from {got.src_ip}")
             bfd.check_received(tunnel.settings.config, got)
@@ -116,6 +123,31 @@ class BfdSessions:
             self.discarded += 1
             log.debug("bfd: packet dropped: %s", exc)
             return
+        self._wake.set()
+
+    def data_counters(self) -> dict[int, str]:
+        """tunnel_id -> remote IP of the sessions that need data traffic (forwarding_if_rx, decay_min_rx)."""
+        return {t.tunnel_id: ip for ip, t in sorted(self._tunnels.items())
+                if t.session is not None and t.tunnel_id is not None
+                and (t.settings.config.forwarding_if_rx or t.settings.config.decay_min_rx_ms)}
+
+    def account(self, rx_packets: Mapping[str, int]) -> None:
+        """The switch's packets-received counter per remote (remote_vtep_rx): the data part goes to the sessions.
+
+        Data = counter growth minus the BFD frames that arrived meanwhile (the
+        counter counts them before they are punted). The first reading of a
+        tunnel is only a baseline.
+        """
+        now = self._clock()
+        for ip, total in rx_packets.items():
+            tunnel = self._tunnels.get(ip)
+            if tunnel is None or tunnel.session is None:
+                continue
+            before, tunnel.counted = tunnel.counted, (total, tunnel.bfd_frames)
+            if before is None or total < before[0]:   # first reading, or the counter was reset
+                continue
+            data = max(0, (total - before[0]) - (tunnel.bfd_frames - before[1]))
+            self._update(ip, tunnel, bfd.account(tunnel.session, data, now))
         self._wake.set()
 
     # ------------------------------------------------------------ outputs

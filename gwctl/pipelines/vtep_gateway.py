@@ -76,6 +76,7 @@ PUNT_UNDERLAY_ARP = 1     # packet_in.reason: any ARP received on an uplink
 PUNT_TUNNEL_BFD = 3       # packet_in.reason: terminated VXLAN from a known VTEP to inner MAC 00:23:20:00:00:01
 BINDING_RX_COUNTER = "VtepIngress.access.binding_rx"
 BINDING_TX_COUNTER = "VtepEgress.vlan.binding_tx"
+REMOTE_VTEP_RX_COUNTER = "VtepIngress.tunnel.remote_vtep_rx"   # index tunnel_id; counts BFD packets too
 
 _ACL_TABLES = {"ingress": ACL_INGRESS, "egress": ACL_EGRESS}
 _ACL_ACTIONS = {

@@ -234,6 +234,24 @@ def test_a_restarted_agent_keeps_the_tunnel_rows_and_brings_bfd_back(net: Net):
     wait_until(lambda: len(net.vxlan_frames("hv2", 1.0)) == 1, "BUM still to hv2", timeout=30)
 
 
+def test_decay_min_rx_slows_an_idle_tunnel_and_data_restores_the_rate(net: Net):
+    """vtep(5) decay_min_rx: no data from hv2 -> we ask OVS for BFD every 2 s; data from hv2 -> back to 300 ms.
+    OVS shows what we asked for as its Remote Minimum RX Interval (ovs-appctl bfd/show)."""
+    hv2_ip, hv2 = HV["hv2"][0], net.ovs["hv2"]
+    net.ctl("set", "Tunnel", net.tunnel(hv2_ip), "bfd_params:decay_min_rx=2000")
+    wait_until(lambda: "Remote Minimum RX Interval: 2000ms" in hv2.appctl("bfd/show", "vxlan0"),
+               "hv2's OVS told to send BFD every 2 s (idle tunnel)", timeout=20)
+    # data from hv2 to the gateway: frames OVS encapsulates in VNI 5000 on vxlan0
+    frame = ("ffffffffffff" + "020000000b22" + f"{MARKER_ETHERTYPE:04x}").ljust(120, "0")
+    deadline = time.monotonic() + 30
+    while "Remote Minimum RX Interval: 300ms" not in hv2.appctl("bfd/show", "vxlan0"):
+        assert time.monotonic() < deadline, hv2.appctl("bfd/show", "vxlan0")
+        for _ in range(5):
+            hv2.ofctl("br-int", "packet-out", "LOCAL", f"set_tunnel:{VNI},output:vxlan0", frame)
+        time.sleep(0.3)
+    assert net.ovs_status("hv2")["state"] == "up" and net.our_status(hv2_ip)["state"] == "up"
+
+
 def test_teardown_leaves_nothing(net: Net):
     names = [ns.name for ns in net.ns.values()]
     pids = net.lab.pids()

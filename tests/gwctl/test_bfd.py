@@ -339,11 +339,56 @@ def test_status_keys_are_those_of_vtep5():
         "enabled": "true", "state": "up", "forwarding": "true", "diagnostic": "No Diagnostic",
         "remote_state": "up", "remote_diagnostic": "No Diagnostic", "info": "flap_count=1"}
     assert bfd.status(None, ON, "no underlay route") == {"enabled": "false", "info": "no underlay route"}
-    asked = dataclasses.replace(ON, decay_min_rx_ms=2000, forwarding_if_rx=True)
-    assert bfd.status(up_session(), asked)["info"] == (
-        "flap_count=1; not supported, ignored: decay_min_rx, forwarding_if_rx")
+
 
 
 def test_new_session_needs_a_nonzero_discriminator():
     with pytest.raises(ValueError, match="discriminator 0"):
         bfd.new_session(ON, 0, 0.0)
+
+
+# ---------------------------------------------------------------- data traffic: forwarding_if_rx, decay_min_rx
+
+
+def test_forwarding_if_rx_keeps_a_tunnel_with_data_forwarding_while_bfd_is_not_up():
+    cfg = dataclasses.replace(ON, forwarding_if_rx=True)
+    s = bfd.receive(session(config=cfg), peer(State.ADMIN_DOWN), 0.0)   # BFD heard, session not up
+    assert s.state == State.DOWN and not s.forwarding
+    s = bfd.account(s, 10, 0.5)
+    assert s.forwarding and bfd.status(s, cfg)["forwarding"] == "true"
+    assert bfd.expire(s, 0.5 + 1.9).forwarding                   # window: max(3 x 300 ms, 2 s)
+    assert not bfd.expire(s, 0.5 + 2.0).forwarding               # no data for the window
+    assert bfd.next_event(s) <= 2.5
+    # no BFD for 100 x min_rx: data alone does not count
+    late = bfd.account(s, 10, 31.0)
+    assert not late.forwarding
+    # without the option, data changes nothing
+    plain = bfd.account(bfd.receive(session(), peer(State.ADMIN_DOWN), 0.0), 10, 0.5)
+    assert not plain.forwarding
+
+
+def test_decay_min_rx_slows_the_receive_rate_of_an_idle_tunnel_and_data_restores_it():
+    cfg = dataclasses.replace(ON, decay_min_rx_ms=2000)
+    s = bfd.new_session(cfg, 1234, 0.0)
+    s = bfd.receive(s, peer(State.DOWN), 0.0)
+    s = bfd.receive(s, peer(State.UP, your=1234, flags=FLAG_FINAL), 0.1)
+    s = bfd.receive(s, peer(State.UP, your=1234, flags=FLAG_FINAL), 0.2)
+    assert s.state == State.UP and s.rx_adv == 300_000 and s.decay_at == 2.0
+    s = bfd.account(s, 2, 1.0)                      # a couple of packets: within the slack, still idle
+    s = bfd.expire(dataclasses.replace(s, detect_at=None), 2.0)
+    assert s.decayed and s.rx_adv == 2_000_000 and s.polling   # announced by a Poll Sequence
+    s = bfd.receive(s, peer(State.UP, your=1234, flags=FLAG_FINAL), 2.1)
+    assert s.rx_used == 2_000_000
+    s = bfd.account(s, 50, 3.0)                     # traffic again
+    s = bfd.expire(dataclasses.replace(s, detect_at=None), 4.0)
+    assert not s.decayed and s.rx_adv == 300_000
+    # changing min_rx resets the decay (vtep(5))
+    idle = bfd.expire(dataclasses.replace(s, detect_at=None), 6.0)
+    assert idle.decayed
+    reset = bfd.reconfigure(idle, dataclasses.replace(cfg, min_rx_ms=500), 6.5)
+    assert not reset.decayed and reset.rx_adv == 500_000 and reset.decay_at == 8.5
+
+
+def test_account_refuses_a_negative_count():
+    with pytest.raises(ValueError, match="-1 < 0"):
+        bfd.account(session(), -1, 0.0)

@@ -139,3 +139,31 @@ def test_a_tunnel_without_a_route_reports_why_bfd_is_not_enabled():
     info = asyncio.run(scenario())
     assert info == {B_IP: f"no underlay route or tunnel to remote VTEP {B_IP}",
                     "198.18.0.3": "bfd_params:min_rx=0: must be at least 1"}
+
+
+def test_data_traffic_is_the_counter_growth_minus_the_bfd_frames():
+    async def scenario() -> tuple[dict[int, str], int, bool, dict[int, str]]:
+        async def send(frame: bytes, port: int) -> None:
+            pass
+
+        cfg = bfd.Config(enable=True, forwarding_if_rx=True, decay_min_rx_ms=2000)
+        s = BfdSessions(INV_A, send)
+        s.configure({B_IP: TunnelBfd(B_IP, cfg)}, {B_IP: 7})
+        wanted = s.data_counters()
+        path = underlay_path(INV_B, A_IP, 7)
+        assert path is not None
+        frame = bfd.encode_frame(bfd.ControlPacket(bfd.State.DOWN, my_disc=5), path, inner_src_mac=path.src_mac)
+        s.receive(frame)
+        s.account({B_IP: 10})          # baseline
+        for _ in range(2):
+            s.receive(frame)
+        s.account({B_IP: 15})          # 5 more packets, 2 of them BFD: 3 data packets
+        session = s.session(B_IP)
+        assert session is not None
+        s.configure({B_IP: TunnelBfd(B_IP, bfd.Config(enable=True))}, {B_IP: 7})
+        return wanted, session.decay_data, session.forwarding, s.data_counters()
+
+    wanted, data, forwarding, after = asyncio.run(scenario())
+    assert wanted == {7: B_IP} and data == 3
+    assert forwarding   # forwarding_if_rx: BFD heard and data arriving, although the session is not up
+    assert after == {}  # options off: no more counter reads needed
