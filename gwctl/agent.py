@@ -190,8 +190,9 @@ class Agent:
         self.bfd: BfdSessions | None = None
         """BFD sessions of the Tunnel rows (gwctl.bfd_io); one set per P4Runtime connection."""
         self._down: frozenset[str] = frozenset()
-        self._next_rx_read = 0.0
         """Remote VTEPs whose BFD session is enabled and not up, as the translation last saw them."""
+        self._next_rx_read = 0.0
+        """When the per-tunnel rx counter is read next (BFD decay_min_rx, forwarding_if_rx)."""
 
     async def _db_call(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._db_thread, fn, *args)
@@ -249,6 +250,7 @@ class Agent:
             self.state.connected = True
             log.info("agent: target holds %d entries, %d learned MACs known", len(realized),
                      len(self.state.learned))
+
             async def send(frame: bytes, port: int) -> None:
                 if not target.is_primary:   # a backup must not talk for the switch
                     return
