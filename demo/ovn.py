@@ -44,14 +44,10 @@ from demo.ovs import Ovs, check_tools
 from demo.topology import (
     ACCESS_PORT,
     BM1,
-    GW_UPLINK_MAC,
-    HV_PHY_MAC,
     HV_TUNNEL_IP,
     LOGICAL_SWITCH,
     OVERLAY_PREFIX,
     SWITCH,
-    UNDERLAY_MTU,
-    UNDERLAY_PREFIX,
     VM1,
     VM2,
     Host,
@@ -249,14 +245,7 @@ class OvnTopology(Topology):
         """br-phy and the underlay as in demo.topology; br-int belongs to ovn-controller."""
         hv1 = self.ns["hv1"]
         assert self.central is not None
-        self.hv = hv = Ovs(self.lab, hv1, self.workdir / "hv1").start()
-        self.lab.veth(self.ns["gw"], "up0", hv1, "eth0", a_mac=GW_UPLINK_MAC, mtu=UNDERLAY_MTU)
-        hv.add_netdev_bridge("br-phy", hwaddr=HV_PHY_MAC)
-        hv.add_port("br-phy", "eth0")
-        hv1.ip("addr", "add", f"{HV_TUNNEL_IP}/{UNDERLAY_PREFIX}", "dev", "br-phy")
-        hv1.ip("link", "set", "br-phy", "up")
-        wait_until(lambda: f"198.18.0.0/{UNDERLAY_PREFIX} dev br-phy" in hv.appctl("ovs/route/show"),
-                   "OVS route to the underlay via br-phy", timeout=15)
+        hv = self._hypervisor_underlay()
         hv.add_netdev_bridge("br-int")
         hv.vsctl("set", "Bridge", "br-int", "fail_mode=secure", "other_config:disable-in-band=true")
         start_ovn_controller(self.lab, hv, self.central, "hv1", HV_TUNNEL_IP, self.encap)

@@ -125,10 +125,11 @@ class Topology:
         self.say(f"{self.name('bm1')}: {dev} {BM1.mac} {BM1.ip}/{OVERLAY_PREFIX}"
                  f" -> {self.name('gw')}:{ACCESS_PORT} (P4 port 1, {tagging})")
 
-    def _hypervisor(self) -> None:
+    def _hypervisor_underlay(self) -> Ovs:
+        """hv1's OVS with the tunnel endpoint on br-phy (a netdev bridge) and the veth to the gateway its port,
+        as in OVS's userspace-tunneling how-to; shared by the operator and the OVN stories."""
         hv1 = self.ns["hv1"]
         self.hv = hv = Ovs(self.lab, hv1, self.workdir / "hv1").start()
-        # underlay: the tunnel endpoint is br-phy (a netdev bridge) and the veth to the gateway its port
         # room for the 50 bytes of VXLAN, so the tenants keep their 1500-byte MTU (as any VXLAN underlay)
         self.lab.veth(self.ns["gw"], "up0", hv1, "eth0", a_mac=GW_UPLINK_MAC, mtu=UNDERLAY_MTU)
         hv.add_netdev_bridge("br-phy", hwaddr=HV_PHY_MAC)
@@ -138,6 +139,11 @@ class Topology:
         # ovs-vswitchd caches the namespace's kernel routes; make sure the tunnel route is there
         wait_until(lambda: f"198.18.0.0/{UNDERLAY_PREFIX} dev br-phy" in hv.appctl("ovs/route/show"),
                    "OVS route to the underlay via br-phy", timeout=15)
+        return hv
+
+    def _hypervisor(self) -> None:
+        hv1 = self.ns["hv1"]
+        hv = self._hypervisor_underlay()
         # integration bridge: VM ports and the VXLAN port to the gateway, plain MAC learning (NORMAL)
         hv.add_netdev_bridge("br-int")
         for vm in (VM1, VM2):
