@@ -185,6 +185,10 @@ class Agent:
         self._written: dict[str, Any] = {}
         self._db_generation = 0
         self._retry_at: float | None = None
+        self._undone: set[tuple] = set()
+        """Identities a write left undone (refused, or not sent after a refusal): retried every RETRY_DELAY."""
+        self._write_faults: dict[tuple, Fault] = {}
+        """The fault of each refused identity, reported until the entry goes in or is no longer wanted."""
         self._engine: Incremental | None = None
         """The incremental translation; None until the first full sync (and after a reset)."""
         self.bfd: BfdSessions | None = None
@@ -341,15 +345,15 @@ class Agent:
                 except VtepDbError as exc:
                     log.warning("agent: registration failed, will retry: %s", exc)
                 dirty = True
-            if self._retry_at is not None and time.monotonic() >= self._retry_at:
+            retry = self._retry_at is not None and time.monotonic() >= self._retry_at
+            if retry:
                 self._retry_at = None
-                dirty = True
             if dirty:
                 await self._sync(target, None)
                 dirty = False
                 changes = []
-            elif changes or learned_moved:
-                await self._sync(target, changes)
+            elif changes or learned_moved or retry:
+                await self._sync(target, changes, retry=retry)
             if time.monotonic() >= next_stats:
                 await self._stats(target)
                 next_stats = time.monotonic() + cfg.stats_interval
@@ -365,13 +369,16 @@ class Agent:
             if learned_moved:
                 self.state.learned = frozenset(learned)
 
-    async def _sync(self, target: P4RuntimeTarget, changes: list[Any] | None) -> None:
+    async def _sync(self, target: P4RuntimeTarget, changes: list[Any] | None, *, retry: bool = False) -> None:
         """One convergence step: decide, write the diff, report faults and local MACs.
 
-        `changes` None: a full resync (start, new primary, database resync,
-        retry after refused writes): everything is translated again (with
-        the ids in use) and compared with everything the target holds.
-        Otherwise only what these model changes and the learned MACs touch.
+        `changes` None: a full resync (start, new primary, database resync):
+        everything is translated again (with the ids in use) and compared
+        with everything the target holds. Otherwise only what these model
+        changes and the learned MACs touch, plus, on `retry`, the entries a
+        previous write left undone (refused, e.g. a full table that may have
+        drained, or never sent after a refusal): a retry costs what it
+        retries, not a resync of 100,000 MACs every RETRY_DELAY.
         """
         db = self._db
         assert db is not None
@@ -389,7 +396,14 @@ class Agent:
         else:
             engine.update(changes, self.state.learned)
             wanted = engine.take_changes()
+            if retry:
+                for ident in self._undone:
+                    wanted.setdefault(ident, engine.wanted(ident))
         batches = reconcile_changes(wanted, realized)
+        # what this sync decides about replaces what earlier failures said about the same entries
+        for ident in (wanted if changes is not None else list(self._undone)):
+            self._undone.discard(ident)
+            self._write_faults.pop(ident, None)
         ids = self.state.ids = engine.ids
         ucast_local, mcast_local = local_macs(engine.checked, ids, self.state.learned, inv)
         # forget MACs whose binding is gone (unbound VLAN, removed port): they would come back stale
@@ -401,7 +415,6 @@ class Agent:
         if kept != self.state.learned:
             self.state.learned = kept
             engine.set_learned(kept)   # they have no entries: nothing to write
-        faults = list(engine.faults)
         if batches:
             log.info("agent: writing %s", dict(summarize(batches)))
             try:
@@ -411,8 +424,14 @@ class Agent:
                 log.error("agent: %s", err)
                 apply_to(realized, err.applied)
                 self.state.last_error = str(err)
-                faults += write_failure_faults(inv.switch_name, err.failures)
-                self._retry_at = time.monotonic() + RETRY_DELAY   # e.g. a full table may drain
+                done = {u.entry.identity for u in err.applied}
+                self._undone |= {u.entry.identity for batch in batches for u in batch} - done
+                for failure, fault in zip(err.failures, write_failure_faults(inv.switch_name, err.failures),
+                                          strict=True):
+                    self._write_faults[failure.update.entry.identity] = fault
+        if self._undone and self._retry_at is None:
+            self._retry_at = time.monotonic() + RETRY_DELAY   # e.g. a full table may drain
+        faults = list(engine.faults) + list(self._write_faults.values())
         new_faults = tuple(sorted(set(faults)))
         if new_faults != self.state.faults:
             for fault in sorted(set(new_faults) - set(self.state.faults)):

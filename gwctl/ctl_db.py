@@ -75,7 +75,7 @@ class MacInfo:
 
 
 def parse_vlan(text: str) -> int:
-    """A VLAN id as Physical_Port.vlan_bindings takes it: 0 (untagged) .. 4095."""
+    """A VLAN id gwctl can realize: 0 (untagged) .. 4094 (802.1Q reserves 4095)."""
     try:
         vlan = int(text, 10)
     except ValueError:

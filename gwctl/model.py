@@ -27,7 +27,9 @@ UNKNOWN_DST = "unknown-dst"
 """The pseudo MAC of Mcast_Macs_*: where to flood unknown unicast and BUM traffic."""
 
 VNI_MAX = (1 << 24) - 1
-VLAN_MAX = 4095
+VLAN_MAX = 4094
+"""Highest usable VLAN: IEEE 802.1Q reserves VID 4095 (0xFFF), so no valid frame carries it, though the
+vtep schema's 0..4095 lets a row name it. VLAN 0 binds untagged and priority-tagged frames."""
 
 
 class FrozenMap(Mapping[K, V], Generic[K, V]):

@@ -105,7 +105,7 @@ def test_ls_del_takes_its_macs_but_not_its_bindings(db, capsys):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("bind", "p1", "4096", "ls1", "--switch", "gw1"), "VLAN 4096 out of range 0..4095"),
+    (("bind", "p1", "4096", "ls1", "--switch", "gw1"), "VLAN 4096 out of range 0..4094"),
     (("bind", "p1", "ten", "ls1", "--switch", "gw1"), "VLAN 'ten' is not an integer"),
     (("bind", "p9", "10", "ls1", "--switch", "gw1"), "switch gw1 has no port 'p9' (ports: p1)"),
     (("bind", "p1", "10", "nope", "--switch", "gw1"), "no logical switch 'nope'"),
