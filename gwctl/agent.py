@@ -185,6 +185,8 @@ class Agent:
         self._written: dict[str, Any] = {}
         self._db_generation = 0
         self._retry_at: float | None = None
+        self._tunnel_rows: tuple[int, list[Any]] = (-1, [])
+        """(vtep DB change seqno, Tunnel rows) as last read."""
         self._undone: set[tuple] = set()
         """Identities a write left undone (refused, or not sent after a refusal): retried every RETRY_DELAY."""
         self._write_faults: dict[tuple, Fault] = {}
@@ -462,7 +464,10 @@ class Agent:
         tunnel_ids = engine.ids.tunnel
         await self._write_once("tunnels", frozenset(tunnel_ids), db.write_tunnels)
         local_ip = min(inv.tunnel_ips, default=None, key=lambda ip: tuple(int(x) for x in ip.split(".")))
-        rows = await self._db_call(db.tunnels)
+        seqno = db.change_seqno
+        if seqno != self._tunnel_rows[0]:   # not at every round: a DB thread hop costs every change ~0.5 ms
+            self._tunnel_rows = (seqno, await self._db_call(db.tunnels))
+        rows = self._tunnel_rows[1]
         sessions.configure(tunnels.bfd_settings(rows, local_ip), tunnel_ids)
         counters = sessions.data_counters()
         if counters and time.monotonic() >= self._next_rx_read:

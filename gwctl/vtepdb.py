@@ -459,6 +459,12 @@ class VtepDb:
 
     # ------------------------------------------------------------ Tunnel rows (gwctl.tunnels decides)
 
+    @property
+    def change_seqno(self) -> int:
+        """Moves whenever the IDL's replica (every table but the lean ones) changes: lets a caller skip
+        re-reading rows (Tunnel) that cannot have changed since it last did."""
+        return self._idl.change_seqno
+
     def tunnels(self) -> list[TunnelRow]:
         """The Tunnel rows of our Physical_Switch (none while it is not registered)."""
         ps = self._our_switch()
