@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
-
-import pytest
 
 from gwctl.agent import Agent, AgentConfig, compute, write_failure_faults
 from gwctl.model import FaultTable, LearnedMac
@@ -15,22 +12,9 @@ from gwctl.pipelines import vtep_gateway as p4
 from gwctl.reconcile import Kind, Op, Update
 from gwctl.translate import Ids
 from gwctl.vtepdb import VtepDb
-from tests.gwctl.p4sim_target import REPO, P4simServer, compile_program
 from tests.gwctl.test_translate import INV, MAC1, MAC2, TUNNEL_IP, state
 
 HV1 = "198.18.1.1"
-
-
-@pytest.fixture(scope="module")
-def program(tmp_path_factory: pytest.TempPathFactory):
-    return compile_program(REPO / "p4src/vtep_gateway.p4", Path(tmp_path_factory.mktemp("p4")))
-
-
-@pytest.fixture
-def p4sim(tmp_path: Path):
-    server = P4simServer(tmp_path / "p4sim.log").start()
-    yield server
-    server.stop()
 
 
 def test_compute_reports_local_macs_and_unknown_dst_like_ovs_vtep():

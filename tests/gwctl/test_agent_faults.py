@@ -16,7 +16,7 @@ import pytest
 from gwctl.agent import RETRY_DELAY, Agent, AgentConfig
 from gwctl.p4rt import P4RuntimeTarget, Pipeline
 from gwctl.pipelines import vtep_gateway as p4
-from tests.gwctl.p4sim_target import REPO, P4simServer, compile_program
+from tests.gwctl.p4sim_target import REPO, compile_program
 from tests.gwctl.test_agent import _wait
 from tests.gwctl.test_translate import INV
 
@@ -38,13 +38,6 @@ def small_program(tmp_path_factory: pytest.TempPathFactory):
     line = next(ln for ln in text.splitlines() if ln.startswith("#define MAC_TABLE_SIZE"))
     size.write_text(text.replace(line, f"#define MAC_TABLE_SIZE {SMALL_MAC_TABLE}"))
     return compile_program(src / "vtep_gateway.p4", Path(tmp_path_factory.mktemp("p4")))
-
-
-@pytest.fixture
-def p4sim(tmp_path: Path):
-    server = P4simServer(tmp_path / "p4sim.log").start()
-    yield server
-    server.stop()
 
 
 async def _dmac_macs(address: str, pipeline: Pipeline) -> set[int]:

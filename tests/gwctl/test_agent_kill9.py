@@ -13,24 +13,15 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from gwctl.p4rt import P4RuntimeError, P4RuntimeTarget, Pipeline
 from gwctl.pipelines import vtep_gateway as p4
 from gwctl.program import build
-from tests.gwctl.p4sim_target import REPO, P4simServer
+from tests.gwctl.p4sim_target import REPO
 from tests.gwctl.test_inventory import GOOD
 
 HV1 = "198.18.1.1"
 MACS = ["02:00:00:00:10:01", "02:00:00:00:10:02", "02:00:00:00:10:03"]
 WRITING = re.compile(r"agent: writing \{(.*)\}")
-
-
-@pytest.fixture
-def p4sim(tmp_path: Path):
-    server = P4simServer(tmp_path / "p4sim.log").start()
-    yield server
-    server.stop()
 
 
 def start_agent(log: Path, db: str, inventory: Path, p4rt: str) -> subprocess.Popen:

@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,25 +25,13 @@ from gwctl.ctl_shell import election_id_arg, shell_argv
 from gwctl.p4rt import P4RuntimeTarget, Pipeline
 from gwctl.pipelines import vtep_gateway as p4
 from gwctl.reconcile import Kind, Op, Update
-from tests.gwctl.p4sim_target import REPO, CompiledProgram, P4simServer, compile_program
+from tests.gwctl.p4sim_target import REPO
 from tests.gwctl.test_inventory import GOOD
 
 MAC1 = "02:00:00:00:00:aa"
 MAC2 = "02:00:00:00:00:bb"
 HV1 = "198.18.1.1"
 HV2 = "198.18.1.2"
-
-
-@pytest.fixture(scope="module")
-def program(tmp_path_factory: pytest.TempPathFactory) -> CompiledProgram:
-    return compile_program(REPO / "p4src/vtep_gateway.p4", Path(tmp_path_factory.mktemp("p4")))
-
-
-@pytest.fixture
-def p4sim(tmp_path: Path) -> Iterator[P4simServer]:
-    server = P4simServer(tmp_path / "p4sim.log").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
@@ -12,20 +11,7 @@ from gwctl.pipelines import vtep_gateway as p4
 from gwctl.reconcile import Kind, Op, Update, reconcile
 from gwctl.translate import translate
 from gwctl.validate import validate
-from tests.gwctl.p4sim_target import REPO, CompiledProgram, P4simServer, compile_program
 from tests.gwctl.test_translate import INV, state
-
-
-@pytest.fixture(scope="module")
-def program(tmp_path_factory: pytest.TempPathFactory) -> CompiledProgram:
-    return compile_program(REPO / "p4src/vtep_gateway.p4", Path(tmp_path_factory.mktemp("p4")))
-
-
-@pytest.fixture
-def p4sim(tmp_path: Path):
-    server = P4simServer(tmp_path / "p4sim.log").start()
-    yield server
-    server.stop()
 
 
 def managed(entries):

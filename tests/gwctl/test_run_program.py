@@ -10,7 +10,7 @@ import pytest
 
 from gwctl import program
 from gwctl.inventory import InventoryError, from_dict, with_switch
-from tests.gwctl.test_cli_target import AgentProcess, gwctl, inventory, p4sim, wait_for  # noqa: F401 (fixtures)
+from tests.gwctl.test_cli_target import AgentProcess, gwctl, inventory, wait_for  # noqa: F401 (fixtures)
 from tests.gwctl.test_inventory import GOOD
 
 
