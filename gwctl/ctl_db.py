@@ -32,7 +32,7 @@ from gwctl.vtepdb import DEFAULT_SCHEMA
 VXLAN = "vxlan_over_ipv4"
 TABLES = ("Global", "Physical_Switch", "Physical_Port", "Logical_Switch", "Logical_Router",
           "Ucast_Macs_Remote", "Ucast_Macs_Local", "Mcast_Macs_Remote", "Mcast_Macs_Local",
-          "Physical_Locator", "Physical_Locator_Set")
+          "Physical_Locator", "Physical_Locator_Set", "Tunnel")
 
 
 class CtlError(ValueError):
@@ -237,6 +237,20 @@ class VtepCtl:
         out = [{"table": table, "row": name, "code": code}
                for table, name, row, column in rows for code in getattr(row, column)]
         return sorted(out, key=lambda f: (f["table"], f["row"], f["code"]))
+
+    def tunnels(self, switch: str) -> list[dict[str, str]]:
+        """Our switch's Tunnel rows as the agent keeps them: remote VTEP, and its BFD session as bfd_status says."""
+        out = []
+        for ps in self.rows("Physical_Switch"):
+            if ps.name != switch:
+                continue
+            for t in ps.tunnels:
+                status = dict(t.bfd_status)
+                enabled = dict(t.bfd_params).get("enable") == "true"
+                out.append({"remote": t.remote.dst_ip, "local": t.local.dst_ip,
+                            "bfd": status.get("state", "(none yet)") if enabled else "off",
+                            "diagnostic": status.get("diagnostic", "") if enabled else ""})
+        return sorted(out, key=lambda t: t["remote"])
 
     # ------------------------------------------------------------ Logical_Switch
 

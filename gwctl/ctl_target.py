@@ -182,7 +182,8 @@ def diff_of(plan: Plan, realized: frozenset[Entry]) -> Diff:
 
 def status_dict(*, db_remote: str, switch: str, db_error: str, desired: DesiredState | None,
                 inventory: Inventory, view: TargetView, device_id: int, election_id: int,
-                reported_faults: list[dict[str, str]] | None = None) -> dict[str, Any]:
+                reported_faults: list[dict[str, str]] | None = None,
+                tunnels: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """The `gwctl status` document (also the source of its text form)."""
     plan = diff = None
     if desired is not None and view.reachable and view.pipeline is not None and view.pipeline.loaded:
@@ -212,6 +213,8 @@ def status_dict(*, db_remote: str, switch: str, db_error: str, desired: DesiredS
         "faults": [] if plan is None else [fault_dict(f) for f in plan.faults],
         # as the database's fault columns hold them: what the agent wrote, e.g. a full table
         "reported_faults": reported_faults or [],
+        # Tunnel rows: remote VTEPs in use and their BFD sessions ("off" unless bfd_params:enable=true)
+        "tunnels": tunnels or [],
     }
 
 
@@ -245,4 +248,8 @@ def status_lines(doc: dict[str, Any]) -> list[str]:
     out += [f"  {f['table']} {f['row']}: {f['code']}" + (f" ({f['detail']})" if f["detail"] else "")
             for f in doc["faults"]]
     out += [f"  reported: {f['table']} {f['row']}: {f['code']}" for f in doc["reported_faults"]]
+    tunnels = doc.get("tunnels", [])
+    out.append(f"tunnels   {len(tunnels)} remote VTEP(s)")
+    out += [f"  {t['local']} -> {t['remote']}: BFD {t['bfd']}" + (f" ({t['diagnostic']})" if t["diagnostic"] else "")
+            for t in tunnels]
     return out

@@ -17,6 +17,7 @@ detection time and moves BUM traffic from hv1 to hv2, seen on hv2's wire.
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import time
@@ -217,6 +218,11 @@ def test_bfd_comes_up_with_ovs_and_a_failed_service_node_is_replaced(net: Net):
     # `gwctl diff` computes from the database (Tunnel.bfd_status included): it agrees with the agent
     assert net.gateway is not None
     wait_until(net.gateway.in_sync, "gwctl diff reporting the switch in sync", timeout=30)
+    # and `gwctl status` shows the operator which VTEP is down, and why
+    doc = json.loads(net.gateway.gwctl("status", "--format", "json"))
+    assert {t["remote"]: (t["bfd"], t["diagnostic"]) for t in doc["tunnels"]} == {
+        hv1_ip: ("down", "Control Detection Time Expired"), hv2_ip: ("up", "No Diagnostic")}
+    assert f"-> {hv1_ip}: BFD down (Control Detection Time Expired)" in net.gateway.gwctl("status")
 
 
 def test_a_restarted_agent_keeps_the_tunnel_rows_and_brings_bfd_back(net: Net):
