@@ -447,6 +447,8 @@ class Agent:
             # (a full collection over 100,000 MACs' objects is a 100+ ms pause in the middle of a change)
             gc.freeze()
         await self._write_once("faults", self.state.faults, db.write_faults)
+        await self._write_once("agent", (self.config.election_id, self.config.p4rt_address),
+                               lambda identity: db.write_agent(*identity))
         await self._write_once("ucast_local", ucast_local, db.write_ucast_local)
         await self._write_once("mcast_local", mcast_local, db.write_mcast_local)
 

@@ -263,18 +263,21 @@ def cmd_status(args: argparse.Namespace, inv: Inventory) -> int:
     desired: DesiredState | None = None
     reported: list[dict[str, str]] = []
     tunnels: list[dict[str, str]] = []
+    agent: tuple[int | None, str] = (None, "")
     db_error = ""
     try:
         desired = _desired(args, inv)
         with ctl_db.VtepCtl(args.db, timeout=args.timeout) as ctl:
             reported = ctl.reported_faults(inv.switch_name)
             tunnels = ctl.tunnels(inv.switch_name)
+            agent = ctl.agent(inv.switch_name)
     except (VtepDbError, ctl_db.CtlDbError, ValueError) as exc:
         db_error = str(exc)
     view = _look(args)
     doc = ctl_target.status_dict(db_remote=args.db, switch=inv.switch_name, db_error=db_error, desired=desired,
                                  inventory=inv, view=view, device_id=args.device_id,
-                                 election_id=args.election_id, reported_faults=reported, tunnels=tunnels)
+                                 election_id=args.election_id, reported_faults=reported, tunnels=tunnels,
+                                 agent=agent)
     _emit(args, doc, lambda: ctl_target.status_lines(doc))
     return 0 if desired is not None and view.reachable else 1
 

@@ -27,7 +27,7 @@ import ovs.poller
 from ovs.db.idl import Row, Transaction
 
 from gwctl.model import VLAN_MAX, VNI_MAX, is_mac, normalize_mac
-from gwctl.vtepdb import DEFAULT_SCHEMA
+from gwctl.vtepdb import AGENT_ELECTION_ID, AGENT_P4RT, DEFAULT_SCHEMA
 
 VXLAN = "vxlan_over_ipv4"
 TABLES = ("Global", "Physical_Switch", "Physical_Port", "Logical_Switch", "Logical_Router",
@@ -237,6 +237,15 @@ class VtepCtl:
         out = [{"table": table, "row": name, "code": code}
                for table, name, row, column in rows for code in getattr(row, column)]
         return sorted(out, key=lambda f: (f["table"], f["row"], f["code"]))
+
+    def agent(self, switch: str) -> tuple[int | None, str]:
+        """(election id, P4Runtime address) the switch's primary agent wrote in other_config; (None, "") if none."""
+        for ps in self.rows("Physical_Switch"):
+            if ps.name == switch:
+                config = dict(ps.other_config)
+                election = config.get(AGENT_ELECTION_ID, "")
+                return (int(election) if election.isdigit() else None), config.get(AGENT_P4RT, "")
+        return None, ""
 
     def tunnels(self, switch: str) -> list[dict[str, str]]:
         """Our switch's Tunnel rows as the agent keeps them: remote VTEP, and its BFD session as bfd_status says."""

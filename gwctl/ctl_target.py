@@ -183,7 +183,8 @@ def diff_of(plan: Plan, realized: frozenset[Entry]) -> Diff:
 def status_dict(*, db_remote: str, switch: str, db_error: str, desired: DesiredState | None,
                 inventory: Inventory, view: TargetView, device_id: int, election_id: int,
                 reported_faults: list[dict[str, str]] | None = None,
-                tunnels: list[dict[str, str]] | None = None) -> dict[str, Any]:
+                tunnels: list[dict[str, str]] | None = None,
+                agent: tuple[int | None, str] = (None, "")) -> dict[str, Any]:
     """The `gwctl status` document (also the source of its text form)."""
     plan = diff = None
     if desired is not None and view.reachable and view.pipeline is not None and view.pipeline.loaded:
@@ -205,6 +206,9 @@ def status_dict(*, db_remote: str, switch: str, db_error: str, desired: DesiredS
                    "probe_election_id": election_id},
         "primary": view.primary_election_id is not None,
         "primary_election_id": view.primary_election_id,
+        # whether that primary is this switch's gwctl: the agent writes its election id into the database
+        "primary_is_gwctl": view.primary_election_id is not None and view.primary_election_id == agent[0],
+        "agent": {"election_id": agent[0], "p4rt": agent[1]},
         "desired_entries": None if plan is None else len(plan.entries),
         "realized_entries": None if plan is None or diff is None else len(plan.entries & view.entries),
         "target_entries": len(managed) if view.reachable else None,
@@ -230,8 +234,12 @@ def status_lines(doc: dict[str, Any]) -> list[str]:
         out.append(f"target    {tgt['address']} device {tgt['device_id']}: connected, NO pipeline loaded")
     else:
         out.append(f"target    {tgt['address']} device {tgt['device_id']}: connected, pipeline cookie {tgt['cookie']}")
-    if doc["primary"]:
-        out.append(f"primary   a controller is primary (election id {doc['primary_election_id']})")
+    agent_id = doc.get("agent", {}).get("election_id")
+    if doc.get("primary_is_gwctl"):
+        out.append(f"primary   gwctl (election id {doc['primary_election_id']})")
+    elif doc["primary"]:
+        known = f"; gwctl's is {agent_id}" if agent_id is not None else "; no gwctl has registered one"
+        out.append(f"primary   ANOTHER controller (election id {doc['primary_election_id']}{known})")
     else:
         out.append("primary   NONE (no agent holds the switch)")
     if doc["desired_entries"] is not None:

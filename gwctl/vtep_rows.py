@@ -212,7 +212,7 @@ def derive_acl(u: str, row: RawRow, reader: RowReader) -> Items:
 SPECS: tuple[RowSpec, ...] = (
     RowSpec("Global", ("switches",)),
     RowSpec("Physical_Switch", ("name", "description", "ports", "tunnel_ips", "management_ips",
-                                "switch_fault_status"), derive_switch),
+                                "switch_fault_status", "other_config"), derive_switch),
     RowSpec("Physical_Port", ("name", "description", "vlan_bindings", "acl_bindings", "vlan_stats",
                               "port_fault_status"), derive_port),
     RowSpec("Logical_Binding_Stats", ("packets_from_local", "bytes_from_local", "packets_to_local",

@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 ovs_json.install()   # the ovs library's own JSON lexer is pure Python: 60% of a 100,000-row sync
 
 DEFAULT_SCHEMA = Path("/usr/share/openvswitch/vtep.ovsschema")
+AGENT_ELECTION_ID = "gwctl-election-id"
+AGENT_P4RT = "gwctl-p4rt"
+"""Physical_Switch.other_config keys where the primary agent says who it is on P4Runtime."""
 VXLAN = Encapsulation.VXLAN_OVER_IPV4.value
 
 
@@ -394,6 +397,25 @@ class VtepDb:
             poller.block()
             self._process()
         raise VtepDbError(f"{what}: still conflicting after {attempts} attempts")
+
+    def write_agent(self, election_id: int, p4rt_address: str) -> None:
+        """Say in our Physical_Switch's other_config which P4Runtime controller gwctl is (AGENT_KEYS).
+
+        P4Runtime tells a client only the primary's election id; with this,
+        `gwctl status` can tell whether the primary is this gateway's agent.
+        Other other_config keys are the NVC's and stay as they are.
+        """
+        wanted = {AGENT_ELECTION_ID: str(election_id), AGENT_P4RT: p4rt_address}
+
+        def build(txn: Transaction) -> None:
+            ps = self._our_switch()
+            if ps is None:
+                raise VtepDbNotReady(f"physical switch {self.switch_name} is not registered")
+            for key, value in wanted.items():
+                if ps.other_config.get(key) != value:
+                    ps.setkey("other_config", key, value)
+
+        self._transact("write the agent's P4Runtime identity", build)
 
     def register_switch(self, tunnel_ips: Iterable[str], management_ips: Iterable[str] = (),
                         ports: Iterable[str] = (), description: str = "") -> None:

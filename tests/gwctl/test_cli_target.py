@@ -109,6 +109,7 @@ def test_status_entries_diff_with_and_without_the_agent(tmp_path, vtep_server, p
         wait_for(lambda: status(db, target)["in_sync"], "agent in sync")
         doc = status(db, target)
         assert doc["primary"] is True and doc["primary_election_id"] == 10, doc
+        assert doc["primary_is_gwctl"] is True and doc["agent"] == {"election_id": 10, "p4rt": p4sim.address}
         assert doc["desired_entries"] == doc["realized_entries"] > 0
         assert doc["pending"] == {"insert": 0, "modify": 0, "delete": 0} and doc["faults"] == []
         assert doc["target"]["pipeline_loaded"] and doc["target"]["cookie"].startswith("0x")
@@ -125,7 +126,15 @@ def test_status_entries_diff_with_and_without_the_agent(tmp_path, vtep_server, p
         proc = gwctl("diff", *db, *target)
         assert (proc.stdout, proc.returncode) == ("", 0)
         text = gwctl("status", *db, *target).stdout
-        assert "primary   a controller is primary (election id 10)" in text and "sync      in sync" in text
+        assert "primary   gwctl (election id 10)" in text and "sync      in sync" in text
+        # another controller taking over (higher election id) is told apart from gwctl
+        async def usurp() -> dict:
+            async with P4RuntimeTarget(p4sim.address, Pipeline(program.p4info, program.device_config),
+                                       election_id=99):
+                return await asyncio.to_thread(status, db, target)
+
+        usurped = asyncio.run(usurp())
+        assert (usurped["primary_election_id"], usurped["primary_is_gwctl"]) == (99, False), usurped
         # a binding on a port the inventory lacks: found by status, reported by the agent
         vtep_server.vtep_ctl("add-port", "gw1", "p7")
         assert gwctl("bind", "p7", "10", "ls1", "--switch", "gw1", *edit).returncode == 0
