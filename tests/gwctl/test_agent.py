@@ -80,12 +80,8 @@ def test_agent_realizes_database_and_follows_changes(vtep_server, p4sim, program
 def test_agent_reprograms_a_restarted_target(vtep_server, p4sim, program):
     pipeline = Pipeline(program.p4info, program.device_config)
     cfg = AgentConfig(vtep_server.unix_remote, p4sim.address, INV, pipeline, stats_interval=60)
+    vtep_server.bind_one_ls()
     ctl = vtep_server.vtep_ctl
-    ctl("add-ps", "gw1")
-    ctl("add-port", "gw1", "p1")
-    ctl("add-ls", "ls1")
-    ctl("set", "Logical_Switch", "ls1", "tunnel_key=5001")
-    ctl("bind-ls", "gw1", "p1", "10", "ls1")
     ctl("add-ucast-remote", "ls1", MAC1, HV1)
 
     async def on_switch() -> set:
@@ -116,12 +112,8 @@ def test_agent_reprograms_a_restarted_target(vtep_server, p4sim, program):
 
 def test_backup_agent_waits_then_takes_over(vtep_server, p4sim, program):
     pipeline = Pipeline(program.p4info, program.device_config)
+    vtep_server.bind_one_ls()
     ctl = vtep_server.vtep_ctl
-    ctl("add-ps", "gw1")
-    ctl("add-port", "gw1", "p1")
-    ctl("add-ls", "ls1")
-    ctl("set", "Logical_Switch", "ls1", "tunnel_key=5001")
-    ctl("bind-ls", "gw1", "p1", "10", "ls1")
 
     async def scenario() -> None:
         primary = Agent(AgentConfig(vtep_server.unix_remote, p4sim.address, INV, pipeline, election_id=20,

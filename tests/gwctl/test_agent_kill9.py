@@ -82,12 +82,8 @@ def writes_in(log_text: str) -> dict[str, int]:
 def test_sigkilled_agent_restarts_and_writes_only_the_difference(tmp_path, vtep_server, p4sim):
     inventory = tmp_path / "gw.toml"
     inventory.write_text(GOOD)
+    vtep_server.bind_one_ls()
     ctl = vtep_server.vtep_ctl
-    ctl("add-ps", "gw1")
-    ctl("add-port", "gw1", "p1")
-    ctl("add-ls", "ls1")
-    ctl("set", "Logical_Switch", "ls1", "tunnel_key=5001")
-    ctl("bind-ls", "gw1", "p1", "10", "ls1")
     for mac in MACS[:2]:
         ctl("add-ucast-remote", "ls1", mac, HV1)
 

@@ -234,12 +234,7 @@ def _fill_remote_macs(vtep_server, ls: str, count: int, locator_ip: str) -> None
 
 
 def test_run_shows_progress_of_a_large_initial_sync(tmp_path, vtep_server, p4sim, program, inventory):
-    ctl = vtep_server.vtep_ctl
-    ctl("add-ps", "gw1")
-    ctl("add-port", "gw1", "p1")
-    ctl("add-ls", "ls1")
-    ctl("set", "Logical_Switch", "ls1", "tunnel_key=5001")
-    ctl("bind-ls", "gw1", "p1", "10", "ls1")
+    vtep_server.bind_one_ls()
     _fill_remote_macs(vtep_server, "ls1", p4rt.PROGRESS_MIN, HV1)
     agent = AgentProcess(tmp_path / "agent.log", "--db", vtep_server.unix_remote, "--inventory", str(inventory),
                          "--p4rt", p4sim.address, "--p4info", str(program.p4info),
@@ -264,12 +259,8 @@ def _done(log: str) -> bool:
 
 
 def test_desired_entries_with_a_p4info_print_macs_and_ips(vtep_server, program, inventory, capsys):
+    vtep_server.bind_one_ls()
     ctl = vtep_server.vtep_ctl
-    ctl("add-ps", "gw1")
-    ctl("add-port", "gw1", "p1")
-    ctl("add-ls", "ls1")
-    ctl("set", "Logical_Switch", "ls1", "tunnel_key=5001")
-    ctl("bind-ls", "gw1", "p1", "10", "ls1")
     ctl("add-ucast-remote", "ls1", MAC1, HV1)
     assert cli.main(["entries", "--desired", "dmac", "--db", vtep_server.unix_remote, "--inventory", str(inventory),
                      "--p4info", str(program.p4info)]) == 0

@@ -138,6 +138,13 @@ class VtepServer:
         """Run the real vtep-ctl against this server; returns stdout, raises with stderr on failure."""
         return _run(["vtep-ctl", f"--db={self.unix_remote}", "--timeout=10", *args]).strip()
 
+    def bind_one_ls(self) -> None:
+        """The smallest realizable configuration, as an operator types it: switch gw1 with port p1, logical
+        switch ls1 (VNI 5001), p1 VLAN 10 bound to it."""
+        for args in (("add-ps", "gw1"), ("add-port", "gw1", "p1"), ("add-ls", "ls1"),
+                     ("set", "Logical_Switch", "ls1", "tunnel_key=5001"), ("bind-ls", "gw1", "p1", "10", "ls1")):
+            self.vtep_ctl(*args)
+
     def offline_transact(self, *operations: dict) -> str:
         """Change the database file while the server is down (what another writer did meanwhile)."""
         if self._proc is not None:
