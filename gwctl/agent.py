@@ -99,7 +99,7 @@ def compute(desired: DesiredState, learned: frozenset[LearnedMac], inventory: In
 def local_macs(checked: DesiredState, ids: Ids, learned: frozenset[LearnedMac], inventory: Inventory,
                ) -> tuple[frozenset[UcastMacLocal], frozenset[McastMacLocal]]:
     """What this switch reports as its own: learned MACs, and an unknown-dst row per bound logical switch."""
-    tunnel_ip = min(inventory.tunnel_ips, default=None)
+    tunnel_ip = inventory.tunnel_ip
     if tunnel_ip is None:
         return frozenset(), frozenset()
     bound = {checked.ports[port].vlan_bindings[vlan] for port, vlan in ids.binding}
@@ -465,7 +465,7 @@ class Agent:
         inv = self.config.inventory
         tunnel_ids = engine.ids.tunnel
         await self._write_once("tunnels", frozenset(tunnel_ids), db.write_tunnels)
-        local_ip = min(inv.tunnel_ips, default=None, key=lambda ip: tuple(int(x) for x in ip.split(".")))
+        local_ip = inv.tunnel_ip
         seqno = db.change_seqno
         if seqno != self._tunnel_rows[0]:   # not at every round: a DB thread hop costs every change ~0.5 ms
             self._tunnel_rows = (seqno, await self._db_call(db.tunnels))

@@ -38,7 +38,7 @@ Send = Callable[[bytes, int], Awaitable[None]]
 def underlay_path(inventory: Inventory, remote_ip: str, tunnel_id: int) -> bfd.Underlay | None:
     """Port, MACs and IPs of a BFD frame to `remote_ip`: the uplink the tunnel's replicas use. Pure."""
     up = uplink_for(inventory, remote_ip, tunnel_id)
-    src_ip = min(inventory.tunnel_ips, default=None, key=lambda ip: tuple(int(x) for x in ip.split(".")))
+    src_ip = inventory.tunnel_ip
     if up is None or src_ip is None:
         return None
     return bfd.Underlay(up.number, up.mac, up.nexthop_mac, src_ip, remote_ip)

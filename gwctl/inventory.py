@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gwctl.model import FrozenMap, is_mac, normalize_mac
+from gwctl.model import FrozenMap, is_mac, lowest_ip, normalize_mac
 
 
 class InventoryError(ValueError):
@@ -72,6 +72,11 @@ class Inventory:
     uplinks: FrozenMap[str, Uplink]
     routes: tuple[UnderlayRoute, ...] = ()
     router_mac: str = "02:00:00:00:00:01"
+
+    @property
+    def tunnel_ip(self) -> str | None:
+        """Our tunnels' source address (`model.lowest_ip` of tunnel_ips)."""
+        return lowest_ip(self.tunnel_ips)
 
     def effective_routes(self) -> tuple[UnderlayRoute, ...]:
         """Configured routes, or one default route over every uplink when none are configured."""

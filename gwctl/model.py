@@ -179,7 +179,13 @@ class PhysicalSwitch:
     @property
     def tunnel_ip(self) -> str | None:
         """The source address of our tunnels; the lowest one when several are set, so it is stable."""
-        return min(self.tunnel_ips, key=_ip_sort_key) if self.tunnel_ips else None
+        return lowest_ip(self.tunnel_ips)
+
+
+def lowest_ip(ips: Iterable[str]) -> str | None:
+    """The tunnel source among several tunnel IPs: the numerically lowest, so that every part of gwctl
+    (encapsulation, local MAC rows, Tunnel rows, BFD) picks the same one. None if there is none."""
+    return min(ips, key=_ip_sort_key, default=None)
 
 
 def _ip_sort_key(text: str) -> tuple[int, int, str]:

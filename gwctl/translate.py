@@ -221,10 +221,9 @@ def translate_core(state: DesiredState, macs: MacSummary, inventory: Inventory,
             continue
         out.add(p4.ecmp_group(gid, [members.ids[u] for u in route.uplinks if u in members.ids]))
         out.add(p4.underlay_route(route.prefix, gid))
-    our_ips = sorted(inventory.tunnel_ips, key=lambda ip: int(ipaddress.IPv4Address(ip)))
-    for ip in our_ips:
+    for ip in inventory.tunnel_ips:
         out.add(p4.tunnel_term(ip))
-    src_ip = our_ips[0] if our_ips else None
+    src_ip = inventory.tunnel_ip
 
     # ---- bindings ----
     bindings: dict[tuple[str, int], str] = {}
@@ -279,7 +278,7 @@ def translate_core(state: DesiredState, macs: MacSummary, inventory: Inventory,
     for (ls, _mac), row in state.mcast_macs_remote.items():
         if ls in ls_ids.ids:
             remote_ips |= {loc.dst_ip for loc in row.locator_set}
-    remote_ips -= set(our_ips)
+    remote_ips -= set(inventory.tunnel_ips)
     remote_ips = {ip for ip in remote_ips if ipaddress.ip_address(ip).version == 4}
     tunnel_ids = allocate(previous.tunnel, remote_ips, p4.ID_MIN, p4.TUNNEL_ID_MAX)
     for ip in tunnel_ids.exhausted:

@@ -19,7 +19,6 @@ reconnect is safe.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import logging
 import time
 import uuid
@@ -44,6 +43,7 @@ from gwctl.model import (
     FrozenMap,
     McastMacLocal,
     UcastMacLocal,
+    lowest_ip,
 )
 from gwctl.tunnels import BFD_CONFIG_LOCAL, TunnelRow, down_locators
 from gwctl.tunnels import plan as plan_tunnels
@@ -58,14 +58,6 @@ AGENT_ELECTION_ID = "gwctl-election-id"
 AGENT_P4RT = "gwctl-p4rt"
 """Physical_Switch.other_config keys where the primary agent says who it is on P4Runtime."""
 VXLAN = Encapsulation.VXLAN_OVER_IPV4.value
-
-
-def _ip_key(text: str) -> tuple[int, str]:
-    """Our tunnel source: the lowest IP, as the translation picks it."""
-    try:
-        return (int(ipaddress.ip_address(text)), text)
-    except ValueError:
-        return (1 << 128, text)
 
 
 class VtepDbError(RuntimeError):
@@ -504,7 +496,7 @@ class VtepDb:
             ps = self._our_switch()
             if ps is None:
                 raise VtepDbNotReady(f"physical switch {self.switch_name} is not registered")
-            local_ip = min(ps.tunnel_ips, default=None, key=_ip_key)
+            local_ip = lowest_ip(ps.tunnel_ips)
             change = plan_tunnels(wanted, local_ip, self.tunnels())
             by_uuid = {str(t.uuid): t for t in ps.tunnels}
             for row_uuid in change.delete:

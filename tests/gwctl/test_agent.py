@@ -236,3 +236,15 @@ def test_refused_updates_become_the_schema_exhaustion_faults():
         (FaultTable.PHYSICAL_SWITCH, "gw1", "tunnel_exhaustion"),
         (FaultTable.PHYSICAL_SWITCH, "gw1", "unspecified_fault"),
     ]
+
+
+def test_local_rows_name_the_tunnel_source_the_encapsulation_uses():
+    """With several tunnel IPs, Mcast_Macs_Local and the encapsulation agree on the numerically lowest
+    (198.18.0.9, not 198.18.0.10, which sorts first as text)."""
+    import dataclasses
+
+    inv = dataclasses.replace(INV, tunnel_ips=("198.18.0.10", "198.18.0.9"))
+    plan = compute(state(), frozenset(), inv, Ids(), frozenset())
+    assert {m.locator_ips for m in plan.mcast_local} == {frozenset({"198.18.0.9"})}
+    encap_src = {dict(e.params)["src_ip"] for e in plan.entries if e.table == p4.TUNNEL_ENCAP}
+    assert encap_src == {p4.ip_int("198.18.0.9")}
