@@ -24,6 +24,14 @@ from bmv2.netns import NetnsError, netns_exists, stop_process_group
 from bmv2.netns import run_ip as _run_ip
 
 
+def alive(pid: int) -> bool:
+    """Whether process `pid` still exists (what a test checks after the lab is torn down)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
 class LabError(RuntimeError):
     """A step of the set-up failed; the message says which and carries the tool's output."""
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bmv2.netns import netns_exists
-from demo.lab import wait_until
+from demo.lab import alive, wait_until
 from demo.topology import ACCESS_PORT, BM1, GW_TUNNEL_IP, SWITCH, VM1, VM2, Topology
 
 pytestmark = [
@@ -85,12 +85,6 @@ def test_teardown_leaves_no_namespace_or_process(topo: Topology):
     assert len(pids) == 5, pids   # 2 ovsdb-servers, ovs-vswitchd, p4sim, gwctl
     topo.close()
     assert [n for n in names if netns_exists(n)] == []
-    assert [p for p in pids if _alive(p)] == []
+    assert [p for p in pids if alive(p)] == []
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True

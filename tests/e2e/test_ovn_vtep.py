@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from bmv2.netns import netns_exists
-from demo.lab import wait_until
+from demo.lab import alive, wait_until
 from demo.ovn import (
     OVN_TOOLS,
     VM3,
@@ -218,7 +218,7 @@ def test_teardown_leaves_no_namespace_or_process(topo: OvnTopology):
     assert len(pids) == 10, pids
     topo.close()
     assert [n for n in names if netns_exists(n)] == []
-    assert [p for p in pids if _alive(p)] == []
+    assert [p for p in pids if alive(p)] == []
 
 
 def _vxlan(capture: Path) -> list[tuple[str, str]]:
@@ -232,10 +232,4 @@ def _operator_rows(topo: OvnTopology) -> tuple[str, str]:
     return (topo.vtep_ctl("list-ls"), topo.vtep_ctl("list-bindings", SWITCH, "p1"))
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
